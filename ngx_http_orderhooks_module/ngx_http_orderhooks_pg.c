@@ -1,0 +1,1393 @@
+
+/*
+ * Copyright (C) orderhooks authors
+ */
+
+/* Per-worker pool of non-blocking libpq connections on nginx's event loop. */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_http_orderhooks_pg.h"
+
+
+#define NGX_HTTP_ORDERHOOKS_TEXTARRAYOID   1009
+#define NGX_HTTP_ORDERHOOKS_BYTEAARRAYOID  1001
+#define NGX_HTTP_ORDERHOOKS_TEXTOID        25
+#define NGX_HTTP_ORDERHOOKS_BYTEAOID       17
+
+#define NGX_HTTP_ORDERHOOKS_BACKOFF_MIN    100
+#define NGX_HTTP_ORDERHOOKS_BACKOFF_MAX    1000
+#define NGX_HTTP_ORDERHOOKS_RETRIES        3
+
+
+typedef enum {
+    NGX_HTTP_ORDERHOOKS_CONN_DOWN = 0,
+    NGX_HTTP_ORDERHOOKS_CONN_CONNECTING,
+    NGX_HTTP_ORDERHOOKS_CONN_SETUP,
+    NGX_HTTP_ORDERHOOKS_CONN_IDLE,
+    NGX_HTTP_ORDERHOOKS_CONN_BUSY
+} ngx_http_orderhooks_conn_state_e;
+
+
+typedef struct {
+    ngx_http_orderhooks_pg_pool_t     *pool;
+    PGconn                            *pg;
+    ngx_connection_t                  *c;
+    ngx_http_orderhooks_conn_state_e   state;
+    ngx_uint_t                         setup_step;
+
+    ngx_http_orderhooks_pg_job_t     **batch;
+    ngx_uint_t                         nbatch;
+    PGresult                          *result;
+
+    u_char                            *buf;     /* binary arrays */
+    size_t                             buf_size;
+} ngx_http_orderhooks_pg_conn_t;
+
+
+struct ngx_http_orderhooks_pg_pool_s {
+    ngx_http_orderhooks_pg_conf_t     *conf;
+    ngx_log_t                         *log;
+    ngx_http_orderhooks_pg_conn_t     *conns;
+    ngx_queue_t                        jobs;
+    ngx_uint_t                         waiting;
+    ngx_event_t                        reconnect;
+    ngx_msec_t                         backoff;
+    unsigned                           down:1;
+    unsigned                           failing:1;  /* outage logged */
+};
+
+
+typedef struct {
+    const char                        *name;
+    const char                        *sql;
+    int                                nparams;
+    const Oid                         *types;
+} ngx_http_orderhooks_pg_stmt_t;
+
+
+static void ngx_http_orderhooks_pg_connect(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static void ngx_http_orderhooks_pg_connect_poll(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static ngx_int_t ngx_http_orderhooks_pg_register(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static void ngx_http_orderhooks_pg_unregister(
+    ngx_http_orderhooks_pg_conn_t *conn, ngx_uint_t closed);
+static ngx_int_t ngx_http_orderhooks_pg_want_write(
+    ngx_http_orderhooks_pg_conn_t *conn, ngx_uint_t want);
+static void ngx_http_orderhooks_pg_event_handler(ngx_event_t *ev);
+static void ngx_http_orderhooks_pg_read(ngx_http_orderhooks_pg_conn_t *conn);
+static ngx_int_t ngx_http_orderhooks_pg_flush(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static void ngx_http_orderhooks_pg_setup_next(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static void ngx_http_orderhooks_pg_statement_done(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static void ngx_http_orderhooks_pg_batch_done(
+    ngx_http_orderhooks_pg_conn_t *conn, PGresult *res);
+static void ngx_http_orderhooks_pg_query_done(
+    ngx_http_orderhooks_pg_conn_t *conn, PGresult *res);
+static void ngx_http_orderhooks_pg_conn_failed(
+    ngx_http_orderhooks_pg_conn_t *conn, const char *what);
+static void ngx_http_orderhooks_pg_close(ngx_http_orderhooks_pg_conn_t *conn);
+static void ngx_http_orderhooks_pg_schedule_reconnect(
+    ngx_http_orderhooks_pg_pool_t *pool);
+static void ngx_http_orderhooks_pg_reconnect_handler(ngx_event_t *ev);
+static ngx_uint_t ngx_http_orderhooks_pg_alive(
+    ngx_http_orderhooks_pg_pool_t *pool);
+static void ngx_http_orderhooks_pg_fail_queued(
+    ngx_http_orderhooks_pg_pool_t *pool);
+static void ngx_http_orderhooks_pg_dispatch(
+    ngx_http_orderhooks_pg_pool_t *pool);
+static ngx_int_t ngx_http_orderhooks_pg_send(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static ngx_int_t ngx_http_orderhooks_pg_send_batch(
+    ngx_http_orderhooks_pg_conn_t *conn);
+static ngx_int_t ngx_http_orderhooks_pg_build_arrays(
+    ngx_http_orderhooks_pg_conn_t *conn, const char **values, int *lengths);
+static void ngx_http_orderhooks_pg_requeue_batch(
+    ngx_http_orderhooks_pg_conn_t *conn, ngx_uint_t solo);
+static void ngx_http_orderhooks_pg_complete(ngx_http_orderhooks_pg_job_t *job,
+    ngx_int_t rc);
+static void ngx_http_orderhooks_pg_job_timeout(ngx_event_t *ev);
+static ngx_str_t *ngx_http_orderhooks_pg_error(ngx_str_t *dst,
+    const char *msg);
+
+
+static const Oid  ngx_http_orderhooks_insert_types[] = {
+    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
+    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
+    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
+    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
+    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
+    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
+    NGX_HTTP_ORDERHOOKS_BYTEAARRAYOID
+};
+
+
+/*
+ * One statement records a whole batch of webhooks: the rows travel as
+ * binary arrays (no escaping of bodies), ON CONFLICT makes duplicates
+ * race-free, and the final SELECT gives every input row its id, whether
+ * it was inserted now or found from an earlier delivery.
+ */
+
+static ngx_http_orderhooks_pg_stmt_t  ngx_http_orderhooks_pg_insert = {
+    "oh_insert",
+    "WITH input AS ("
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+    " $5::text[], $6::text[], $7::bytea[]) WITH ORDINALITY"
+    " AS i(source, provider, event_id, event_type, remote_addr, headers,"
+    " body, ord)"
+    "), ins AS ("
+    " INSERT INTO orderhooks.webhook_events"
+    " (source, provider, event_id, event_type, remote_addr, headers, body,"
+    " body_size)"
+    " SELECT source, provider, event_id, event_type, remote_addr::inet,"
+    " headers::jsonb, body, length(body) FROM input ORDER BY ord"
+    " ON CONFLICT (source, event_id) WHERE state <> 'rejected' DO NOTHING"
+    " RETURNING id, source, event_id"
+    ") SELECT i.ord, coalesce(ins.id, e.id), ins.id IS NOT NULL"
+    " FROM input i"
+    " LEFT JOIN ins ON ins.source = i.source AND ins.event_id = i.event_id"
+    " LEFT JOIN orderhooks.webhook_events e ON ins.id IS NULL"
+    " AND e.source = i.source AND e.event_id = i.event_id"
+    " AND e.state <> 'rejected'"
+    " ORDER BY i.ord",
+    NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS,
+    ngx_http_orderhooks_insert_types
+};
+
+
+static ngx_http_orderhooks_pg_stmt_t  ngx_http_orderhooks_pg_stmts[] = {
+
+    /* NGX_HTTP_ORDERHOOKS_STMT_REJECT */
+    { "oh_reject",
+      "INSERT INTO orderhooks.webhook_events"
+      " (source, provider, event_id, event_type, remote_addr, headers, body,"
+      " body_size, state, reject_reason)"
+      " VALUES ($1, $2, $3, $4, $5::inet, $6::jsonb, $7, $8::integer,"
+      " 'rejected', $9) RETURNING id",
+      9, NULL }
+};
+
+
+char *
+ngx_http_orderhooks_pg_conf(ngx_conf_t *cf, ngx_http_orderhooks_pg_conf_t *conf)
+{
+    ngx_int_t    n;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"orderhooks_db\" needs a connection string");
+        return NGX_CONF_ERROR;
+    }
+
+    /* libpq wants a null-terminated string; the argument already is */
+    conf->conninfo = value[1];
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "pool=", 5) == 0) {
+            n = ngx_atoi(value[i].data + 5, value[i].len - 5);
+            if (n == NGX_ERROR || n < 1 || n > 256) {
+                goto invalid;
+            }
+
+            conf->size = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "batch=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (n == NGX_ERROR || n < 1 || n > 1024) {
+                goto invalid;
+            }
+
+            conf->batch = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            conf->timeout = ngx_parse_time(&s, 0);
+            if (conf->timeout == (ngx_msec_t) NGX_ERROR
+                || conf->timeout == 0)
+            {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+ngx_http_orderhooks_pg_pool_t *
+ngx_http_orderhooks_pg_pool_create(ngx_cycle_t *cycle,
+    ngx_http_orderhooks_pg_conf_t *conf)
+{
+    ngx_uint_t                      i;
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    pool = ngx_pcalloc(cycle->pool, sizeof(ngx_http_orderhooks_pg_pool_t));
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    pool->conns = ngx_pcalloc(cycle->pool,
+                              conf->size
+                              * sizeof(ngx_http_orderhooks_pg_conn_t));
+    if (pool->conns == NULL) {
+        return NULL;
+    }
+
+    pool->conf = conf;
+    pool->log = cycle->log;
+    pool->backoff = NGX_HTTP_ORDERHOOKS_BACKOFF_MIN;
+
+    ngx_queue_init(&pool->jobs);
+
+    pool->reconnect.handler = ngx_http_orderhooks_pg_reconnect_handler;
+    pool->reconnect.data = pool;
+    pool->reconnect.log = cycle->log;
+    pool->reconnect.cancelable = 1;
+
+    for (i = 0; i < conf->size; i++) {
+        pool->conns[i].pool = pool;
+
+        pool->conns[i].batch = ngx_pcalloc(cycle->pool,
+                                 conf->batch
+                                 * sizeof(ngx_http_orderhooks_pg_job_t *));
+        if (pool->conns[i].batch == NULL) {
+            return NULL;
+        }
+
+        ngx_http_orderhooks_pg_connect(&pool->conns[i]);
+    }
+
+    return pool;
+}
+
+
+void
+ngx_http_orderhooks_pg_pool_destroy(ngx_http_orderhooks_pg_pool_t *pool)
+{
+    ngx_uint_t  i;
+
+    if (pool->reconnect.timer_set) {
+        ngx_del_timer(&pool->reconnect);
+    }
+
+    for (i = 0; i < pool->conf->size; i++) {
+        ngx_http_orderhooks_pg_close(&pool->conns[i]);
+
+        if (pool->conns[i].buf) {
+            ngx_free(pool->conns[i].buf);
+            pool->conns[i].buf = NULL;
+        }
+    }
+}
+
+
+ngx_int_t
+ngx_http_orderhooks_pg_post(ngx_http_orderhooks_pg_pool_t *pool,
+    ngx_http_orderhooks_pg_job_t *job)
+{
+    if (pool->down && ngx_http_orderhooks_pg_alive(pool) == 0) {
+        return NGX_DECLINED;
+    }
+
+    job->pool = pool;
+    job->rc = NGX_ERROR;
+    job->result = NULL;
+
+    job->timer.handler = ngx_http_orderhooks_pg_job_timeout;
+    job->timer.data = job;
+    job->timer.log = job->log;
+
+    ngx_add_timer(&job->timer, pool->conf->timeout);
+
+    ngx_queue_insert_tail(&pool->jobs, &job->queue);
+    job->queued = 1;
+    pool->waiting++;
+
+    ngx_http_orderhooks_pg_dispatch(pool);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_orderhooks_pg_abandon(ngx_http_orderhooks_pg_job_t *job)
+{
+    ngx_uint_t                      i, j;
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    pool = job->pool;
+
+    if (pool == NULL) {
+        return;
+    }
+
+    if (job->timer.timer_set) {
+        ngx_del_timer(&job->timer);
+    }
+
+    if (job->queued) {
+        ngx_queue_remove(&job->queue);
+        job->queued = 0;
+        pool->waiting--;
+    }
+
+    if (job->in_flight) {
+        for (i = 0; i < pool->conf->size; i++) {
+            for (j = 0; j < pool->conns[i].nbatch; j++) {
+                if (pool->conns[i].batch[j] == job) {
+                    pool->conns[i].batch[j] = NULL;
+                }
+            }
+        }
+
+        job->in_flight = 0;
+    }
+
+    job->abandoned = 1;
+    job->pool = NULL;
+}
+
+
+void
+ngx_http_orderhooks_pg_stats(ngx_http_orderhooks_pg_pool_t *pool,
+    ngx_uint_t *up, ngx_uint_t *busy, ngx_uint_t *waiting)
+{
+    ngx_uint_t  i;
+
+    *up = 0;
+    *busy = 0;
+    *waiting = pool->waiting;
+
+    for (i = 0; i < pool->conf->size; i++) {
+        switch (pool->conns[i].state) {
+
+        case NGX_HTTP_ORDERHOOKS_CONN_BUSY:
+            (*busy)++;
+            /* fall through */
+
+        case NGX_HTTP_ORDERHOOKS_CONN_IDLE:
+            (*up)++;
+            break;
+
+        default:
+            break;
+        }
+    }
+}
+
+
+static void
+ngx_http_orderhooks_pg_connect(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    static const char *const  keys[] = {
+        "dbname", "fallback_application_name", "client_encoding", NULL
+    };
+
+    const char  *values[4];
+
+    pool = conn->pool;
+
+    /* later keywords win: UTF8 is forced, the application name is not */
+
+    values[0] = (const char *) pool->conf->conninfo.data;
+    values[1] = "orderhooks-nginx";
+    values[2] = "UTF8";
+    values[3] = NULL;
+
+    conn->pg = PQconnectStartParams(keys, values, 1);
+
+    if (conn->pg == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, pool->log, 0,
+                      "orderhooks: out of memory starting a connection");
+        ngx_http_orderhooks_pg_schedule_reconnect(pool);
+        return;
+    }
+
+    if (PQstatus(conn->pg) == CONNECTION_BAD) {
+        ngx_http_orderhooks_pg_conn_failed(conn, "connect");
+        return;
+    }
+
+    conn->state = NGX_HTTP_ORDERHOOKS_CONN_CONNECTING;
+
+    if (ngx_http_orderhooks_pg_register(conn) != NGX_OK) {
+        ngx_http_orderhooks_pg_conn_failed(conn, "register");
+        return;
+    }
+
+    ngx_http_orderhooks_pg_connect_poll(conn);
+}
+
+
+static void
+ngx_http_orderhooks_pg_connect_poll(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    PostgresPollingStatusType  rc;
+
+    rc = PQconnectPoll(conn->pg);
+
+    /* libpq may open a new socket, e.g. when it tries the next host */
+
+    if (conn->c && PQsocket(conn->pg) != conn->c->fd) {
+        ngx_http_orderhooks_pg_unregister(conn, 1);
+
+        if (ngx_http_orderhooks_pg_register(conn) != NGX_OK) {
+            ngx_http_orderhooks_pg_conn_failed(conn, "register");
+            return;
+        }
+    }
+
+    switch (rc) {
+
+    case PGRES_POLLING_READING:
+        (void) ngx_http_orderhooks_pg_want_write(conn, 0);
+        return;
+
+    case PGRES_POLLING_WRITING:
+        if (ngx_http_orderhooks_pg_want_write(conn, 1) != NGX_OK) {
+            ngx_http_orderhooks_pg_conn_failed(conn, "register");
+        }
+        return;
+
+    case PGRES_POLLING_OK:
+        break;
+
+    default:
+        ngx_http_orderhooks_pg_conn_failed(conn, "connect");
+        return;
+    }
+
+    (void) ngx_http_orderhooks_pg_want_write(conn, 0);
+
+    if (PQsetnonblocking(conn->pg, 1) != 0) {
+        ngx_http_orderhooks_pg_conn_failed(conn, "set nonblocking");
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, conn->pool->log, 0,
+                   "orderhooks: connected to %s", PQhost(conn->pg));
+
+    conn->state = NGX_HTTP_ORDERHOOKS_CONN_SETUP;
+    conn->setup_step = 0;
+
+    ngx_http_orderhooks_pg_setup_next(conn);
+}
+
+
+/*
+ * Reads are level-triggered so that data libpq left in the socket is
+ * never forgotten; writes are watched only while libpq has unsent data.
+ */
+
+static ngx_int_t
+ngx_http_orderhooks_pg_register(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    int                fd;
+    ngx_connection_t  *c;
+
+    fd = PQsocket(conn->pg);
+    if (fd == -1) {
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(fd, conn->pool->log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    c->data = conn;
+    c->log = conn->pool->log;
+    c->read->handler = ngx_http_orderhooks_pg_event_handler;
+    c->write->handler = ngx_http_orderhooks_pg_event_handler;
+    c->read->log = conn->pool->log;
+    c->write->log = conn->pool->log;
+
+    conn->c = c;
+
+    if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_orderhooks_pg_unregister(ngx_http_orderhooks_pg_conn_t *conn,
+    ngx_uint_t closed)
+{
+    ngx_connection_t  *c;
+
+    c = conn->c;
+
+    if (c == NULL) {
+        return;
+    }
+
+    /* the socket is libpq's: nginx must never close it */
+
+    if (c->read->active) {
+        (void) ngx_del_event(c->read, NGX_READ_EVENT,
+                             closed ? NGX_CLOSE_EVENT : 0);
+    }
+
+    if (c->write->active) {
+        (void) ngx_del_event(c->write, NGX_WRITE_EVENT,
+                             closed ? NGX_CLOSE_EVENT : 0);
+    }
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+
+    if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    c->fd = (ngx_socket_t) -1;
+    ngx_free_connection(c);
+
+    conn->c = NULL;
+}
+
+
+static ngx_int_t
+ngx_http_orderhooks_pg_want_write(ngx_http_orderhooks_pg_conn_t *conn,
+    ngx_uint_t want)
+{
+    ngx_event_t  *wev;
+
+    wev = conn->c->write;
+
+    if (want && !wev->active) {
+        return ngx_add_event(wev, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
+    }
+
+    if (!want && wev->active) {
+        return ngx_del_event(wev, NGX_WRITE_EVENT, 0);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_orderhooks_pg_event_handler(ngx_event_t *ev)
+{
+    ngx_connection_t               *c;
+    ngx_http_orderhooks_pg_conn_t  *conn;
+
+    c = ev->data;
+    conn = c->data;
+
+    if (conn->state == NGX_HTTP_ORDERHOOKS_CONN_CONNECTING) {
+        ngx_http_orderhooks_pg_connect_poll(conn);
+        return;
+    }
+
+    if (ev->write) {
+        if (ngx_http_orderhooks_pg_flush(conn) == NGX_ERROR) {
+            ngx_http_orderhooks_pg_conn_failed(conn, "send");
+        }
+
+        return;
+    }
+
+    ngx_http_orderhooks_pg_read(conn);
+}
+
+
+static void
+ngx_http_orderhooks_pg_read(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    PGresult  *res;
+
+    if (!PQconsumeInput(conn->pg)) {
+        ngx_http_orderhooks_pg_conn_failed(conn, "receive");
+        return;
+    }
+
+    if (conn->c->write->active
+        && ngx_http_orderhooks_pg_flush(conn) == NGX_ERROR)
+    {
+        ngx_http_orderhooks_pg_conn_failed(conn, "send");
+        return;
+    }
+
+    if (conn->state == NGX_HTTP_ORDERHOOKS_CONN_IDLE) {
+
+        /* nothing is expected: the server is telling us it goes away */
+
+        if (PQstatus(conn->pg) == CONNECTION_BAD) {
+            ngx_http_orderhooks_pg_conn_failed(conn, "idle connection");
+        }
+
+        return;
+    }
+
+    while (!PQisBusy(conn->pg)) {
+
+        res = PQgetResult(conn->pg);
+
+        if (res == NULL) {
+            ngx_http_orderhooks_pg_statement_done(conn);
+            return;
+        }
+
+        if (conn->result == NULL) {
+            conn->result = res;
+
+        } else {
+            PQclear(res);
+        }
+    }
+
+    if (PQstatus(conn->pg) == CONNECTION_BAD) {
+        ngx_http_orderhooks_pg_conn_failed(conn, "receive");
+    }
+}
+
+
+static ngx_int_t
+ngx_http_orderhooks_pg_flush(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    int  rc;
+
+    rc = PQflush(conn->pg);
+
+    if (rc == -1) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_orderhooks_pg_want_write(conn, rc == 1);
+}
+
+
+static void
+ngx_http_orderhooks_pg_setup_next(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    ngx_http_orderhooks_pg_stmt_t  *stmt;
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    pool = conn->pool;
+
+    if (conn->setup_step == 0) {
+        stmt = &ngx_http_orderhooks_pg_insert;
+
+    } else if (conn->setup_step <= NGX_HTTP_ORDERHOOKS_STMT_COUNT) {
+        stmt = &ngx_http_orderhooks_pg_stmts[conn->setup_step - 1];
+
+    } else {
+        conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+
+        if (pool->down) {
+            ngx_log_error(NGX_LOG_NOTICE, pool->log, 0,
+                          "orderhooks: database at \"%s\" is reachable "
+                          "again", PQhost(conn->pg));
+            pool->down = 0;
+        }
+
+        pool->backoff = NGX_HTTP_ORDERHOOKS_BACKOFF_MIN;
+        pool->failing = 0;
+
+        ngx_http_orderhooks_pg_dispatch(pool);
+        return;
+    }
+
+    if (!PQsendPrepare(conn->pg, stmt->name, stmt->sql, stmt->nparams,
+                       stmt->types))
+    {
+        ngx_http_orderhooks_pg_conn_failed(conn, "prepare");
+        return;
+    }
+
+    if (ngx_http_orderhooks_pg_flush(conn) == NGX_ERROR) {
+        ngx_http_orderhooks_pg_conn_failed(conn, "send");
+    }
+}
+
+
+static void
+ngx_http_orderhooks_pg_statement_done(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    PGresult   *res;
+    ngx_str_t   msg;
+
+    res = conn->result;
+    conn->result = NULL;
+
+    if (conn->state == NGX_HTTP_ORDERHOOKS_CONN_SETUP) {
+
+        if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (!conn->pool->down) {
+                ngx_log_error(NGX_LOG_ERR, conn->pool->log, 0,
+                              "orderhooks: preparing statements failed "
+                              "(has the schema been migrated?): %V",
+                              ngx_http_orderhooks_pg_error(&msg,
+                                  res ? PQresultErrorMessage(res)
+                                      : PQerrorMessage(conn->pg)));
+            }
+
+            PQclear(res);
+
+            /* no retry storm: a missing schema needs an operator */
+            conn->pool->down = 1;
+            ngx_http_orderhooks_pg_conn_failed(conn, NULL);
+            return;
+        }
+
+        PQclear(res);
+
+        conn->setup_step++;
+        ngx_http_orderhooks_pg_setup_next(conn);
+        return;
+    }
+
+    if (conn->nbatch == 1 && conn->batch[0]
+        && conn->batch[0]->kind == NGX_HTTP_ORDERHOOKS_JOB_QUERY)
+    {
+        ngx_http_orderhooks_pg_query_done(conn, res);
+
+    } else {
+        ngx_http_orderhooks_pg_batch_done(conn, res);
+        PQclear(res);
+    }
+
+    ngx_http_orderhooks_pg_dispatch(conn->pool);
+}
+
+
+static void
+ngx_http_orderhooks_pg_batch_done(ngx_http_orderhooks_pg_conn_t *conn,
+    PGresult *res)
+{
+    int                             row, rows;
+    char                           *sqlstate;
+    ngx_int_t                       ord, id;
+    ngx_str_t                       msg;
+    ngx_uint_t                      i, j, n;
+    ngx_http_orderhooks_pg_job_t   *job, *done[1024];
+
+    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+        ngx_log_error(NGX_LOG_ERR, conn->pool->log, 0,
+                      "orderhooks: recording %ui webhook(s) failed: "
+                      "SQLSTATE %s: %V", conn->nbatch,
+                      sqlstate ? sqlstate : "-",
+                      ngx_http_orderhooks_pg_error(&msg,
+                          res ? PQresultErrorMessage(res)
+                              : PQerrorMessage(conn->pg)));
+
+        /* isolate the row the database refused: retry each one alone */
+
+        if (conn->nbatch > 1) {
+            ngx_http_orderhooks_pg_requeue_batch(conn, 1);
+            conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+            return;
+        }
+
+        rows = 0;
+
+    } else {
+        rows = PQntuples(res);
+    }
+
+    n = conn->nbatch;
+
+    for (i = 0; i < n; i++) {
+        done[i] = conn->batch[i];
+        conn->batch[i] = NULL;
+    }
+
+    conn->nbatch = 0;
+    conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+
+    for (i = 0; i < n; i++) {
+        job = done[i];
+
+        if (job == NULL) {
+            continue;
+        }
+
+        job->in_flight = 0;
+        job->rc = NGX_ERROR;
+
+        for (row = 0; row < rows; row++) {
+            ord = ngx_atoi((u_char *) PQgetvalue(res, row, 0),
+                           PQgetlength(res, row, 0));
+
+            if (ord != (ngx_int_t) i + 1) {
+                continue;
+            }
+
+            if (PQgetisnull(res, row, 1)) {
+                break;
+            }
+
+            id = ngx_atoi((u_char *) PQgetvalue(res, row, 1),
+                          PQgetlength(res, row, 1));
+
+            job->row_id = id;
+            job->inserted = (PQgetvalue(res, row, 2)[0] == 't');
+            job->rc = NGX_OK;
+
+            /* the same event twice in one batch: only the first is new */
+
+            for (j = 0; j < i; j++) {
+                if (done[j] && done[j]->row_id == id && done[j]->inserted) {
+                    job->inserted = 0;
+                }
+            }
+
+            break;
+        }
+
+        if (job->rc != NGX_OK && rows > 0
+            && job->retries < NGX_HTTP_ORDERHOOKS_RETRIES)
+        {
+            /*
+             * A concurrent transaction inserted the same event after our
+             * snapshot was taken: ask again and the row will be visible.
+             */
+
+            job->retries++;
+            ngx_queue_insert_head(&conn->pool->jobs, &job->queue);
+            job->queued = 1;
+            conn->pool->waiting++;
+            done[i] = NULL;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        if (done[i]) {
+            ngx_http_orderhooks_pg_complete(done[i], done[i]->rc);
+        }
+    }
+}
+
+
+static void
+ngx_http_orderhooks_pg_query_done(ngx_http_orderhooks_pg_conn_t *conn,
+    PGresult *res)
+{
+    ngx_str_t                      msg;
+    ExecStatusType                 status;
+    ngx_http_orderhooks_pg_job_t  *job;
+
+    job = conn->batch[0];
+    conn->batch[0] = NULL;
+    conn->nbatch = 0;
+    conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+
+    if (job == NULL) {
+        PQclear(res);
+        return;
+    }
+
+    job->in_flight = 0;
+
+    status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        ngx_log_error(NGX_LOG_ERR, conn->pool->log, 0,
+                      "orderhooks: statement failed: %V",
+                      ngx_http_orderhooks_pg_error(&msg,
+                          res ? PQresultErrorMessage(res)
+                              : PQerrorMessage(conn->pg)));
+        job->result = res;
+        ngx_http_orderhooks_pg_complete(job, NGX_ERROR);
+        return;
+    }
+
+    job->result = res;
+    ngx_http_orderhooks_pg_complete(job, NGX_OK);
+}
+
+
+/*
+ * A connection broke or could not be made.  Jobs in flight have an unknown
+ * outcome and fail (the provider retries; the unique key makes that safe);
+ * queued jobs wait for another connection, unless none is left.
+ */
+
+static void
+ngx_http_orderhooks_pg_conn_failed(ngx_http_orderhooks_pg_conn_t *conn,
+    const char *what)
+{
+    ngx_str_t                       msg;
+    ngx_uint_t                      i, n;
+    ngx_http_orderhooks_pg_job_t   *done[1024];
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    pool = conn->pool;
+
+    if (what && !pool->failing) {
+        ngx_log_error(NGX_LOG_ERR, pool->log, 0,
+                      "orderhooks: database at \"%s\" unavailable (%s): %V",
+                      conn->pg ? PQhost(conn->pg) : "?", what,
+                      ngx_http_orderhooks_pg_error(&msg,
+                          conn->pg ? PQerrorMessage(conn->pg) : ""));
+        pool->failing = 1;
+    }
+
+    if (what && (conn->state == NGX_HTTP_ORDERHOOKS_CONN_CONNECTING
+                 || ngx_http_orderhooks_pg_alive(pool) <= 1))
+    {
+        pool->down = 1;
+    }
+
+    n = conn->nbatch;
+
+    for (i = 0; i < n; i++) {
+        done[i] = conn->batch[i];
+        conn->batch[i] = NULL;
+    }
+
+    conn->nbatch = 0;
+
+    ngx_http_orderhooks_pg_close(conn);
+    ngx_http_orderhooks_pg_schedule_reconnect(pool);
+
+    for (i = 0; i < n; i++) {
+        if (done[i]) {
+            done[i]->in_flight = 0;
+            ngx_http_orderhooks_pg_complete(done[i], NGX_ERROR);
+        }
+    }
+
+    if (pool->down && ngx_http_orderhooks_pg_alive(pool) == 0) {
+        ngx_http_orderhooks_pg_fail_queued(pool);
+    }
+}
+
+
+static void
+ngx_http_orderhooks_pg_close(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    ngx_http_orderhooks_pg_unregister(conn, 0);
+
+    if (conn->result) {
+        PQclear(conn->result);
+        conn->result = NULL;
+    }
+
+    if (conn->pg) {
+        PQfinish(conn->pg);
+        conn->pg = NULL;
+    }
+
+    conn->state = NGX_HTTP_ORDERHOOKS_CONN_DOWN;
+}
+
+
+static void
+ngx_http_orderhooks_pg_schedule_reconnect(ngx_http_orderhooks_pg_pool_t *pool)
+{
+    if (pool->reconnect.timer_set || ngx_exiting || ngx_quit) {
+        return;
+    }
+
+    ngx_add_timer(&pool->reconnect, pool->down ? pool->backoff : 0);
+
+    if (pool->down) {
+        pool->backoff = ngx_min(pool->backoff * 2,
+                                NGX_HTTP_ORDERHOOKS_BACKOFF_MAX);
+    }
+}
+
+
+static void
+ngx_http_orderhooks_pg_reconnect_handler(ngx_event_t *ev)
+{
+    ngx_uint_t                      i;
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    pool = ev->data;
+
+    for (i = 0; i < pool->conf->size; i++) {
+        if (pool->conns[i].state == NGX_HTTP_ORDERHOOKS_CONN_DOWN) {
+            ngx_http_orderhooks_pg_connect(&pool->conns[i]);
+        }
+    }
+}
+
+
+static ngx_uint_t
+ngx_http_orderhooks_pg_alive(ngx_http_orderhooks_pg_pool_t *pool)
+{
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < pool->conf->size; i++) {
+        if (pool->conns[i].state == NGX_HTTP_ORDERHOOKS_CONN_IDLE
+            || pool->conns[i].state == NGX_HTTP_ORDERHOOKS_CONN_BUSY)
+        {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+static void
+ngx_http_orderhooks_pg_fail_queued(ngx_http_orderhooks_pg_pool_t *pool)
+{
+    ngx_queue_t                   *q;
+    ngx_http_orderhooks_pg_job_t  *job;
+
+    while (!ngx_queue_empty(&pool->jobs)) {
+        q = ngx_queue_head(&pool->jobs);
+        job = ngx_queue_data(q, ngx_http_orderhooks_pg_job_t, queue);
+
+        ngx_queue_remove(q);
+        job->queued = 0;
+        pool->waiting--;
+
+        ngx_http_orderhooks_pg_complete(job, NGX_BUSY);
+    }
+}
+
+
+static void
+ngx_http_orderhooks_pg_dispatch(ngx_http_orderhooks_pg_pool_t *pool)
+{
+    ngx_uint_t                      i;
+    ngx_http_orderhooks_pg_conn_t  *conn;
+
+    for (i = 0; i < pool->conf->size && !ngx_queue_empty(&pool->jobs); i++) {
+        conn = &pool->conns[i];
+
+        if (conn->state != NGX_HTTP_ORDERHOOKS_CONN_IDLE) {
+            continue;
+        }
+
+        if (ngx_http_orderhooks_pg_send(conn) != NGX_OK) {
+            ngx_http_orderhooks_pg_conn_failed(conn, "send");
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_orderhooks_pg_send(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    ngx_queue_t                    *q;
+    ngx_http_orderhooks_pg_job_t   *job;
+    ngx_http_orderhooks_pg_stmt_t  *stmt;
+
+    q = ngx_queue_head(&conn->pool->jobs);
+    job = ngx_queue_data(q, ngx_http_orderhooks_pg_job_t, queue);
+
+    if (job->kind == NGX_HTTP_ORDERHOOKS_JOB_EVENT) {
+        return ngx_http_orderhooks_pg_send_batch(conn);
+    }
+
+    ngx_queue_remove(q);
+    job->queued = 0;
+    conn->pool->waiting--;
+
+    job->in_flight = 1;
+    conn->batch[0] = job;
+    conn->nbatch = 1;
+    conn->state = NGX_HTTP_ORDERHOOKS_CONN_BUSY;
+
+    stmt = &ngx_http_orderhooks_pg_stmts[job->stmt];
+
+    if (!PQsendQueryPrepared(conn->pg, stmt->name, (int) job->nparams,
+                             job->values, job->lengths, job->formats, 0))
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_orderhooks_pg_flush(conn);
+}
+
+
+static ngx_int_t
+ngx_http_orderhooks_pg_send_batch(ngx_http_orderhooks_pg_conn_t *conn)
+{
+    int                             lengths[NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS];
+    int                             formats[NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS];
+    size_t                          bytes;
+    ngx_uint_t                      i;
+    const char                     *values[NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS];
+    ngx_queue_t                    *q, *next;
+    ngx_http_orderhooks_pg_job_t   *job;
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    pool = conn->pool;
+    bytes = 0;
+    conn->nbatch = 0;
+
+    for (q = ngx_queue_head(&pool->jobs);
+         q != ngx_queue_sentinel(&pool->jobs)
+         && conn->nbatch < pool->conf->batch;
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        job = ngx_queue_data(q, ngx_http_orderhooks_pg_job_t, queue);
+
+        if (job->kind != NGX_HTTP_ORDERHOOKS_JOB_EVENT) {
+            continue;
+        }
+
+        if (conn->nbatch > 0
+            && (job->solo || conn->batch[0]->solo
+                || bytes + (size_t) job->lengths[6] > pool->conf->batch_bytes))
+        {
+            break;
+        }
+
+        bytes += job->lengths[6];
+
+        ngx_queue_remove(q);
+        job->queued = 0;
+        pool->waiting--;
+        job->in_flight = 1;
+
+        conn->batch[conn->nbatch++] = job;
+    }
+
+    conn->state = NGX_HTTP_ORDERHOOKS_CONN_BUSY;
+
+    if (ngx_http_orderhooks_pg_build_arrays(conn, values, lengths) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, pool->log, 0,
+                      "orderhooks: out of memory building a batch");
+        ngx_http_orderhooks_pg_requeue_batch(conn, 0);
+        conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+        return NGX_OK;
+    }
+
+    for (i = 0; i < NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS; i++) {
+        formats[i] = 1;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+                   "orderhooks: recording %ui webhook(s)", conn->nbatch);
+
+    if (!PQsendQueryPrepared(conn->pg, ngx_http_orderhooks_pg_insert.name,
+                             NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS, values,
+                             lengths, formats, 0))
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_orderhooks_pg_flush(conn);
+}
+
+
+/*
+ * The batch travels as seven one-dimensional arrays in PostgreSQL's
+ * binary array format: ndim, has-null flag, element type, length, lower
+ * bound, then a length-prefixed value per element (-1 for NULL).
+ */
+
+static ngx_int_t
+ngx_http_orderhooks_pg_build_arrays(ngx_http_orderhooks_pg_conn_t *conn,
+    const char **values, int *lengths)
+{
+    u_char                        *p, *start;
+    size_t                         need;
+    uint32_t                       v;
+    ngx_uint_t                     i, k, hasnull;
+    ngx_http_orderhooks_pg_job_t  *job;
+
+    need = 0;
+
+    for (k = 0; k < NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS; k++) {
+        need += 20;
+
+        for (i = 0; i < conn->nbatch; i++) {
+            job = conn->batch[i];
+            need += 4 + (job->values[k] ? (size_t) job->lengths[k] : 0);
+        }
+    }
+
+    if (need > conn->buf_size) {
+        if (conn->buf) {
+            ngx_free(conn->buf);
+        }
+
+        conn->buf_size = ngx_max(need, 64 * 1024);
+        conn->buf = ngx_alloc(conn->buf_size, conn->pool->log);
+
+        if (conn->buf == NULL) {
+            conn->buf_size = 0;
+            return NGX_ERROR;
+        }
+    }
+
+    p = conn->buf;
+
+#define ngx_http_orderhooks_put32(p, n)                                       \
+    v = htonl((uint32_t) (n)); p = ngx_cpymem(p, &v, 4)
+
+    for (k = 0; k < NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS; k++) {
+        start = p;
+
+        hasnull = 0;
+        for (i = 0; i < conn->nbatch; i++) {
+            if (conn->batch[i]->values[k] == NULL) {
+                hasnull = 1;
+            }
+        }
+
+        ngx_http_orderhooks_put32(p, 1);
+        ngx_http_orderhooks_put32(p, hasnull);
+        ngx_http_orderhooks_put32(p, k == 6 ? NGX_HTTP_ORDERHOOKS_BYTEAOID
+                                            : NGX_HTTP_ORDERHOOKS_TEXTOID);
+        ngx_http_orderhooks_put32(p, conn->nbatch);
+        ngx_http_orderhooks_put32(p, 1);
+
+        for (i = 0; i < conn->nbatch; i++) {
+            job = conn->batch[i];
+
+            if (job->values[k] == NULL) {
+                ngx_http_orderhooks_put32(p, -1);
+                continue;
+            }
+
+            ngx_http_orderhooks_put32(p, job->lengths[k]);
+            p = ngx_cpymem(p, job->values[k], job->lengths[k]);
+        }
+
+        values[k] = (const char *) start;
+        lengths[k] = (int) (p - start);
+    }
+
+#undef ngx_http_orderhooks_put32
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_orderhooks_pg_requeue_batch(ngx_http_orderhooks_pg_conn_t *conn,
+    ngx_uint_t solo)
+{
+    ngx_uint_t                     i;
+    ngx_http_orderhooks_pg_job_t  *job;
+
+    /* back to the head of the queue, in their original order */
+
+    for (i = conn->nbatch; i > 0; i--) {
+        job = conn->batch[i - 1];
+        conn->batch[i - 1] = NULL;
+
+        if (job == NULL) {
+            continue;
+        }
+
+        job->in_flight = 0;
+        job->solo = solo;
+
+        ngx_queue_insert_head(&conn->pool->jobs, &job->queue);
+        job->queued = 1;
+        conn->pool->waiting++;
+    }
+
+    conn->nbatch = 0;
+}
+
+
+static void
+ngx_http_orderhooks_pg_complete(ngx_http_orderhooks_pg_job_t *job,
+    ngx_int_t rc)
+{
+    if (job->timer.timer_set) {
+        ngx_del_timer(&job->timer);
+    }
+
+    job->rc = rc;
+    job->pool = NULL;
+
+    job->handler(job);
+}
+
+
+static void
+ngx_http_orderhooks_pg_job_timeout(ngx_event_t *ev)
+{
+    ngx_http_orderhooks_pg_job_t   *job;
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    job = ev->data;
+    pool = job->pool;
+
+    ngx_log_error(NGX_LOG_ERR, job->log, 0,
+                  "orderhooks: no database answer within %M ms (%s)",
+                  pool->conf->timeout,
+                  job->queued ? "waiting for a connection"
+                              : "statement still running");
+
+    /* an in-flight statement may still commit; a retry is a duplicate */
+
+    ngx_http_orderhooks_pg_abandon(job);
+    job->abandoned = 0;
+
+    job->rc = NGX_BUSY;
+    job->handler(job);
+}
+
+
+/* libpq's messages end in a newline and may hold several lines: log one */
+
+static ngx_str_t *
+ngx_http_orderhooks_pg_error(ngx_str_t *dst, const char *msg)
+{
+    u_char  *p;
+
+    dst->data = (u_char *) msg;
+    dst->len = ngx_strlen(msg);
+
+    p = (u_char *) ngx_strlchr(dst->data, dst->data + dst->len, '\n');
+    if (p) {
+        dst->len = p - dst->data;
+    }
+
+    return dst;
+}

@@ -1,0 +1,136 @@
+/* db: the worker's PostgreSQL connection and prepared statements. */
+
+#include <stdio.h>
+#include <string.h>
+#include "apply.h"
+#include "claim.h"
+#include "db.h"
+#include "log.h"
+
+static int db_prepare(PGconn *conn, const db_stmt_t *stmts);
+static void db_fill_error(PGconn *conn, const PGresult *res,
+    db_error_t *err);
+
+
+static void
+db_fill_error(PGconn *conn, const PGresult *res, db_error_t *err)
+{
+    const char  *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                             : NULL;
+    const char  *msg = res ? PQresultErrorField(res,
+                                                PG_DIAG_MESSAGE_PRIMARY)
+                           : NULL;
+
+    snprintf(err->sqlstate, sizeof(err->sqlstate), "%s",
+             state ? state : "08006");
+    if (msg == NULL) {
+        msg = PQerrorMessage(conn);
+    }
+    snprintf(err->message, sizeof(err->message), "%s", msg);
+    err->message[strcspn(err->message, "\n")] = '\0';
+}
+
+
+static int
+db_prepare(PGconn *conn, const db_stmt_t *stmts)
+{
+    PGresult    *res;
+    db_error_t   err;
+
+    for (; stmts->name != NULL; stmts++) {
+        res = PQprepare(conn, stmts->name, stmts->sql, stmts->nparams,
+                        NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            db_fill_error(conn, res, &err);
+            log_write(LOG_LEVEL_ERROR, "cannot prepare statement",
+                      "statement", stmts->name, "sqlstate", err.sqlstate,
+                      "error", err.message, NULL);
+            PQclear(res);
+            return -1;
+        }
+        PQclear(res);
+    }
+    return 0;
+}
+
+
+PGconn *
+db_connect(const char *conninfo)
+{
+    const char *const  keys[] = { "dbname", "fallback_application_name",
+                                  NULL };
+    const char *const  vals[] = { conninfo, "orderhooks-worker", NULL };
+    PGconn            *conn;
+    char               msg[DB_ERR_MAX];
+
+    conn = PQconnectdbParams(keys, vals, 1);
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+        snprintf(msg, sizeof(msg), "%s",
+                 conn ? PQerrorMessage(conn) : "out of memory");
+        msg[strcspn(msg, "\n")] = '\0';
+        log_write(LOG_LEVEL_ERROR, "cannot connect to PostgreSQL",
+                  "host", conn ? PQhost(conn) : NULL,
+                  "port", conn ? PQport(conn) : NULL, "error", msg, NULL);
+        PQfinish(conn);
+        return NULL;
+    }
+    if (db_prepare(conn, claim_statements) != 0
+        || db_prepare(conn, apply_statements) != 0)
+    {
+        PQfinish(conn);
+        return NULL;
+    }
+    log_write(LOG_LEVEL_INFO, "connected to PostgreSQL",
+              "host", PQhost(conn), "port", PQport(conn),
+              "db", PQdb(conn), NULL);
+    return conn;
+}
+
+
+int
+db_command(PGconn *conn, const char *sql, db_error_t *err)
+{
+    PGresult  *res = PQexec(conn, sql);
+    int        rc = 0;
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        db_fill_error(conn, res, err);
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+
+PGresult *
+db_exec(PGconn *conn, const char *name, int nparams,
+    const char *const *params, int binary, db_error_t *err)
+{
+    PGresult  *res;
+
+    res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, binary);
+    switch (PQresultStatus(res)) {
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+        return res;
+    default:
+        db_fill_error(conn, res, err);
+        PQclear(res);
+        return NULL;
+    }
+}
+
+
+int
+db_error_permanent(const db_error_t *err)
+{
+    return strncmp(err->sqlstate, "22", 2) == 0
+           || strncmp(err->sqlstate, "23", 2) == 0;
+}
+
+
+int
+db_lost(PGconn *conn)
+{
+    return PQstatus(conn) != CONNECTION_OK;
+}

@@ -1,0 +1,49 @@
+/* db: the worker's PostgreSQL connection and prepared statements. */
+
+#ifndef OH_WORKER_DB_H
+#define OH_WORKER_DB_H
+
+#include <libpq-fe.h>
+
+#define DB_ERR_MAX  256
+
+typedef struct {
+    const char  *name;
+    const char  *sql;
+    int          nparams;
+} db_stmt_t;
+
+/* An error kept for the event's last_error and the log. */
+typedef struct {
+    char  sqlstate[6];
+    char  message[DB_ERR_MAX];
+} db_error_t;
+
+/*
+ * Connects with `conninfo` ("" = libpq environment defaults), sets
+ * fallback_application_name and prepares every worker statement.
+ * Returns the connection, or NULL after logging why (host and port only,
+ * never the conninfo).
+ */
+PGconn *db_connect(const char *conninfo);
+
+/* Runs a statement without parameters; returns 0, or -1 (err filled). */
+int db_command(PGconn *conn, const char *sql, db_error_t *err)
+    __attribute__((warn_unused_result));
+
+/*
+ * Runs prepared statement `name`; text parameters, results in `binary`
+ * or text format.  Returns the result when its status is
+ * PGRES_TUPLES_OK or PGRES_COMMAND_OK, else NULL with `err` filled.
+ */
+PGresult *db_exec(PGconn *conn, const char *name, int nparams,
+    const char *const *params, int binary, db_error_t *err)
+    __attribute__((warn_unused_result));
+
+/* Whether an error is about the data (SQLSTATE classes 22 and 23). */
+int db_error_permanent(const db_error_t *err);
+
+/* Whether the connection is gone. */
+int db_lost(PGconn *conn);
+
+#endif /* OH_WORKER_DB_H */
