@@ -195,7 +195,9 @@ ngx_http_orderhooks_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_orderhooks_loc_conf_t *prev = parent;
     ngx_http_orderhooks_loc_conf_t *conf = child;
 
+    ngx_uint_t                        i;
     const char                       *name;
+    oh_secret_t                      *secrets;
     ngx_http_orderhooks_main_conf_t  *omcf;
 
     /* the content handler belongs to one location: never inherited */
@@ -239,6 +241,19 @@ ngx_http_orderhooks_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "\"orderhooks %s\", at most %d",
                            name, OH_SIG_MAX_SECRETS);
         return NGX_CONF_ERROR;
+    }
+
+    secrets = conf->secrets->elts;
+
+    for (i = 0; i < conf->secrets->nelts; i++) {
+        if (!oh_sig_secret_usable(conf->provider, &secrets[i])) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"orderhooks_secret\" number %ui cannot be "
+                               "used by \"orderhooks %s\" (see "
+                               "docs/signatures.md for its format)",
+                               i + 1, name);
+            return NGX_CONF_ERROR;
+        }
     }
 
     omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_orderhooks_module);

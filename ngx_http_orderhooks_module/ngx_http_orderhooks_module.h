@@ -18,11 +18,17 @@
 #include <oh_event.h>
 
 #include "ngx_http_orderhooks_pg.h"
+#include "ngx_http_orderhooks_limit.h"
+#include "ngx_http_orderhooks_metrics.h"
 
 
 typedef struct {
     ngx_http_orderhooks_pg_conf_t   db;
     ngx_http_orderhooks_pg_pool_t  *pool;       /* per worker process */
+    ngx_array_t                    *sources;    /* of ngx_str_t: metrics */
+    ngx_shm_zone_t                 *metrics_zone;
+    void                           *health;     /* per worker process */
+    ngx_event_t                    *publish;    /* per worker process */
 } ngx_http_orderhooks_main_conf_t;
 
 
@@ -33,6 +39,14 @@ typedef struct {
     time_t                          tolerance;
     size_t                          rejected_body_size;
     ngx_uint_t                      reject_log_level;
+
+    ngx_uint_t                      metrics_slot;   /* of source */
+    ngx_shm_zone_t                 *limit_zone;
+    ngx_uint_t                      limit_log_level;
+    ngx_shm_zone_t                 *track_limit_zone;
+    ngx_msec_t                      health_cache;
+    time_t                          health_max_age;
+    ngx_flag_t                      track;          /* not inherited */
 } ngx_http_orderhooks_loc_conf_t;
 
 
@@ -40,6 +54,8 @@ extern ngx_module_t  ngx_http_orderhooks_module;
 
 
 ngx_int_t ngx_http_orderhooks_intake_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_orderhooks_health_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_orderhooks_track_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_orderhooks_send_json(ngx_http_request_t *r,
     ngx_uint_t status, u_char *body, size_t len);

@@ -1005,7 +1005,14 @@ ngx_http_orderhooks_pg_conn_failed(ngx_http_orderhooks_pg_conn_t *conn,
 static void
 ngx_http_orderhooks_pg_close(ngx_http_orderhooks_pg_conn_t *conn)
 {
-    ngx_http_orderhooks_pg_unregister(conn, 0);
+    ngx_uint_t  closed;
+
+    /* when the server hung up, libpq has already closed the socket */
+
+    closed = conn->c != NULL
+             && (conn->pg == NULL || PQsocket(conn->pg) != conn->c->fd);
+
+    ngx_http_orderhooks_pg_unregister(conn, closed);
 
     if (conn->result) {
         PQclear(conn->result);

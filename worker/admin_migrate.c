@@ -227,7 +227,7 @@ migrate_prepare(PGconn *conn)
     const char  *key[] = { MIGRATE_LOCK_KEY };
 
     if (db_run(conn, "cannot take the migration lock",
-               "SELECT $1::bigint", 1, key) != 0
+               "SELECT pg_advisory_lock($1::bigint)", 1, key) != 0
         || db_run(conn, "cannot create schema orderhooks",
                   "CREATE SCHEMA IF NOT EXISTS orderhooks", 0, NULL) != 0
         || db_run(conn, "cannot create orderhooks.schema_migrations",

@@ -52,7 +52,7 @@ void
 log_write(log_level_t level, const char *msg, ...)
 {
     cJSON            *o;
-    char             *line, ts[40];
+    char             *line, ts[96];
     const char       *k, *v;
     struct timespec   now;
     struct tm         tm;
@@ -65,7 +65,7 @@ log_write(log_level_t level, const char *msg, ...)
     gmtime_r(&now.tv_sec, &tm);
     snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+             tm.tm_min, tm.tm_sec, (long) (now.tv_nsec / 1000000) % 1000);
 
     o = cJSON_CreateObject();
     if (o == NULL) {

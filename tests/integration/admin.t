@@ -217,7 +217,7 @@ subtest 'migrate waits for the advisory lock' => sub {
     my $ci = fresh_db('lock');
     my $holder = fork() // die;
     if ($holder == 0) {
-        exec $PSQL, '-X', '-q', '-d', $ci, '-c',
+        exec $PSQL, '-X', '-q', '-o', '/dev/null', '-d', $ci, '-c',
             "SELECT pg_advisory_lock($LOCK_KEY), pg_sleep(2)" or exit 127;
     }
     sleep 0.5;

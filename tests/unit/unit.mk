@@ -23,8 +23,8 @@ unit: $(UNIT_BINS)
 	fi; \
 	echo "unit: all $(words $(UNIT_BINS)) test binaries passed"
 
-$(UNIT_DIR)/unit_vectors.o: tests/unit/unit_vectors.c tests/unit/unit_vectors.h \
-                            $(CORE_HDRS)
+$(UNIT_DIR)/unit_vectors.o: tests/unit/unit_vectors.c \
+                            tests/unit/unit_vectors.h $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) -c -o $@ $<
 

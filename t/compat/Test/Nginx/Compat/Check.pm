@@ -188,6 +188,16 @@ sub patterns {
     return grep { length } split /\n+/, $pats;
 }
 
+# fmt($s): a pattern or line as the real runner prints it in test names.
+sub fmt {
+    my ($s) = @_;
+    chomp $s;
+    $s =~ s/"/\\"/g;
+    $s =~ s/\r/\\r/g;
+    $s =~ s/\n/\\n/g;
+    return $s;
+}
+
 sub line_matches {
     my ($line, $pat) = @_;
     return ref $pat ? $line =~ $pat : index($line, $pat) >= 0;
@@ -227,8 +237,7 @@ sub check_error_log {
         $lines //= Test::Nginx::Compat::Server::error_log_lines();
         for my $pat (@want) {
             my $hit = grep { line_matches($_, $pat) } @$lines;
-            Test::More::ok($hit, "$name - pattern \"" . show($pat)
-                . "\" "
+            Test::More::ok($hit, "$name - pattern \"$pat\" "
                 . ($hit ? 'matches' : 'should match')
                 . " a line in error.log (req $repeat)")
               or Test::More::diag(tail_diag($lines));
@@ -241,11 +250,11 @@ sub check_error_log {
             my ($hit) = grep { line_matches($_, $pat) } @$lines;
             if (defined $hit) {
                 chomp(my $l = $hit);
-                Test::More::fail("$name - pattern \"" . show($pat)
+                Test::More::fail("$name - pattern \"" . fmt($pat)
                     . "\" should not match any line in error.log but "
-                    . "matches line \"" . show($l) . "\" (req $repeat)");
+                    . "matches line \"" . fmt($l) . "\" (req $repeat)");
             } else {
-                Test::More::pass("$name - pattern \"" . show($pat)
+                Test::More::pass("$name - pattern \"" . fmt($pat)
                     . "\" does not match a line in error.log (req $repeat)");
             }
         }

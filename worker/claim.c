@@ -1,0 +1,427 @@
+/* claim: one batch of due webhooks claimed, applied and settled. */
+
+#include <endian.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "apply.h"
+#include "claim.h"
+#include "log.h"
+#include "oh_backoff.h"
+#include "oh_normalize.h"
+#include "pgarray.h"
+
+#define CLAIM_ERR_MAX  300
+
+typedef enum {
+    CLAIM_DONE = 0, CLAIM_RETRY, CLAIM_DEAD, CLAIM_IGNORED
+} claim_state_t;
+
+static const char *const  claim_state_names[] = {
+    "done", "retry", "dead", "ignored"
+};
+
+/* One claimed row and what became of it. */
+typedef struct {
+    int64_t              id;
+    const char          *source, *provider, *event_id, *event_type;
+    const unsigned char *body;
+    size_t               body_len;
+    int                  attempts;       /* before this try */
+    oh_norm_result_t     norm;
+    oh_domain_event_t    ev;
+    claim_state_t        state;
+    int64_t              delay;          /* seconds, for retry */
+    char                 error[CLAIM_ERR_MAX];
+    apply_result_t       res;
+    const char          *order;
+    double               ms;
+} claim_row_t;
+
+typedef struct {
+    PGresult         *rows_res;
+    claim_row_t      *rows;
+    int               n;
+    PGresult         *orders_res;
+    apply_order_t    *orders;
+    size_t            norders;
+} claim_batch_t;
+
+const db_stmt_t  claim_statements[] = {
+    { "claim_batch",
+      "SELECT id, source, provider, event_id, coalesce(event_type, ''),"
+      "       body, attempts"
+      "  FROM orderhooks.webhook_events"
+      " WHERE state IN ('pending', 'retry') AND next_attempt_at <= now()"
+      " ORDER BY next_attempt_at, id"
+      " LIMIT $1 FOR UPDATE SKIP LOCKED", 1 },
+    { "claim_settle",
+      "UPDATE orderhooks.webhook_events AS w"
+      "   SET state = v.state, attempts = w.attempts + 1,"
+      "       next_attempt_at = CASE WHEN v.state = 'retry'"
+      "            THEN clock_timestamp() + make_interval(secs => v.delay)"
+      "            ELSE w.next_attempt_at END,"
+      "       processed_at = CASE WHEN v.state = 'retry' THEN NULL"
+      "            ELSE clock_timestamp() END,"
+      "       last_error = v.err"
+      "  FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[])"
+      "       AS v (id, state, delay, err)"
+      " WHERE w.id = v.id", 4 },
+    { NULL, NULL, 0 }
+};
+
+static int claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err);
+static void claim_normalize(claim_row_t *r);
+static void claim_fail(worker_t *w, claim_row_t *r, int permanent,
+    const char *why);
+static int claim_apply_all(worker_t *w, claim_batch_t *b, int careful,
+    db_error_t *err);
+static int claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err);
+static void claim_log(const claim_row_t *r);
+static void claim_free(claim_batch_t *b);
+static int claim_batch(worker_t *w, int careful, int *claimed);
+static double claim_now_ms(void);
+
+
+static double
+claim_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+
+static int
+claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err)
+{
+    char         limit[16];
+    const char  *p[1];
+    PGresult    *res;
+    int          i;
+    uint32_t     v32;
+
+    snprintf(limit, sizeof(limit), "%d", w->cfg->batch_size);
+    p[0] = limit;
+    res = db_exec(w->conn, "claim_batch", 1, p, 1, err);
+    if (res == NULL) {
+        return -1;
+    }
+    b->rows_res = res;
+    b->n = PQntuples(res);
+    b->rows = calloc(b->n > 0 ? (size_t) b->n : 1, sizeof(claim_row_t));
+    if (b->rows == NULL) {
+        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return -1;
+    }
+    for (i = 0; i < b->n; i++) {
+        claim_row_t  *r = &b->rows[i];
+        uint64_t      v64;
+
+        memcpy(&v64, PQgetvalue(res, i, 0), 8);
+        r->id = (int64_t) be64toh(v64);
+        r->source = PQgetvalue(res, i, 1);
+        r->provider = PQgetvalue(res, i, 2);
+        r->event_id = PQgetvalue(res, i, 3);
+        r->event_type = PQgetvalue(res, i, 4);
+        r->body = (const unsigned char *) PQgetvalue(res, i, 5);
+        r->body_len = (size_t) PQgetlength(res, i, 5);
+        memcpy(&v32, PQgetvalue(res, i, 6), 4);
+        r->attempts = (int) be32toh(v32);
+    }
+    return 0;
+}
+
+
+static void
+claim_normalize(claim_row_t *r)
+{
+    const char     *why = NULL;
+    oh_provider_t   prov;
+
+    prov = oh_provider_by_name(r->provider, strlen(r->provider));
+    r->norm = oh_normalize(prov, r->body, r->body_len, &r->ev, &why);
+    r->order = r->norm == OH_NORM_OK ? r->ev.order_number : NULL;
+    switch (r->norm) {
+    case OH_NORM_OK:
+        r->state = CLAIM_DONE;
+        break;
+    case OH_NORM_IGNORED:
+        r->state = CLAIM_IGNORED;
+        snprintf(r->error, sizeof(r->error), "%s", why);
+        break;
+    case OH_NORM_MALFORMED:
+        r->state = CLAIM_DEAD;
+        snprintf(r->error, sizeof(r->error), "malformed: %s", why);
+        break;
+    case OH_NORM_ERROR:
+        r->state = CLAIM_RETRY;
+        r->delay = 1;
+        snprintf(r->error, sizeof(r->error), "out of memory");
+        break;
+    }
+}
+
+
+/* A failed try: retry after the backoff, or dead when used up. */
+static void
+claim_fail(worker_t *w, claim_row_t *r, int permanent, const char *why)
+{
+    int64_t  d;
+
+    snprintf(r->error, sizeof(r->error), "%s", why);
+    d = permanent ? -1 : oh_backoff_delay(&w->cfg->backoff,
+                                          (unsigned) r->attempts + 1,
+                                          worker_random(w));
+    if (d < 0) {
+        r->state = CLAIM_DEAD;
+        return;
+    }
+    r->state = CLAIM_RETRY;
+    r->delay = d;
+}
+
+
+static int
+claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
+{
+    const oh_domain_event_t  **evs;
+    apply_order_t             *o, saved;
+    apply_source_t             src;
+    db_error_t                 aerr;
+    double                     t0;
+    int                        i;
+
+    evs = calloc(b->n > 0 ? (size_t) b->n : 1, sizeof(*evs));
+    if (evs == NULL) {
+        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return -1;
+    }
+    for (i = 0; i < b->n; i++) {
+        evs[i] = b->rows[i].norm == OH_NORM_OK ? &b->rows[i].ev : NULL;
+    }
+    i = apply_lock_orders(w->conn, evs, (size_t) b->n, &b->orders,
+                          &b->norders, &b->orders_res, err);
+    free(evs);
+    if (i != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < b->n; i++) {
+        claim_row_t  *r = &b->rows[i];
+
+        if (r->norm != OH_NORM_OK) {
+            continue;
+        }
+        t0 = claim_now_ms();
+        o = apply_find_order(b->orders, b->norders, &r->ev);
+        if (o == NULL) {
+            claim_fail(w, r, 0, "order not found");
+            r->ms = claim_now_ms() - t0;
+            continue;
+        }
+        r->order = o->order_number;
+        src.webhook_id = r->id;
+        src.provider = r->provider;
+        src.event_id = r->event_id;
+        src.event_type = r->event_type[0] ? r->event_type : "unknown";
+        saved = *o;
+        if (careful && db_command(w->conn, "SAVEPOINT oh_event", err) != 0) {
+            return -1;
+        }
+        if (apply_event(w->conn, &src, &r->ev, o, &r->res, &aerr) != 0) {
+            if (!careful || db_lost(w->conn)) {
+                *err = aerr;
+                return -1;
+            }
+            if (db_command(w->conn, "ROLLBACK TO SAVEPOINT oh_event", err)
+                != 0)
+            {
+                return -1;
+            }
+            *o = saved;
+            claim_fail(w, r, db_error_permanent(&aerr), aerr.message);
+        } else if (careful
+                   && db_command(w->conn, "RELEASE SAVEPOINT oh_event", err)
+                      != 0)
+        {
+            return -1;
+        }
+        r->ms = claim_now_ms() - t0;
+    }
+    return 0;
+}
+
+
+static int
+claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err)
+{
+    pgarray_t    a[4];
+    const char  *p[4];
+    char         num[24];
+    PGresult    *res;
+    int          i, k, rc = -1;
+
+    for (k = 0; k < 4; k++) {
+        pgarray_init(&a[k]);
+    }
+    for (i = 0; i < b->n; i++) {
+        claim_row_t  *r = &b->rows[i];
+
+        snprintf(num, sizeof(num), "%" PRId64, r->id);
+        pgarray_add(&a[0], num);
+        pgarray_add(&a[1], claim_state_names[r->state]);
+        snprintf(num, sizeof(num), "%" PRId64, r->delay);
+        pgarray_add(&a[2], num);
+        pgarray_add(&a[3], r->state == CLAIM_DONE ? NULL : r->error);
+    }
+    for (k = 0; k < 4; k++) {
+        p[k] = pgarray_text(&a[k]);
+        if (p[k] == NULL) {
+            snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
+            snprintf(err->message, sizeof(err->message), "out of memory");
+            goto done;
+        }
+    }
+    res = db_exec(w->conn, "claim_settle", 4, p, 0, err);
+    if (res != NULL) {
+        PQclear(res);
+        rc = 0;
+    }
+done:
+    for (k = 0; k < 4; k++) {
+        pgarray_free(&a[k]);
+    }
+    return rc;
+}
+
+
+static void
+claim_log(const claim_row_t *r)
+{
+    char         id[24], ms[32], delay[24], tr[64];
+    const char  *transition = NULL;
+    log_level_t  level;
+
+    level = r->state == CLAIM_DEAD ? LOG_LEVEL_WARN
+            : r->state == CLAIM_RETRY ? LOG_LEVEL_INFO : LOG_LEVEL_INFO;
+    if (!log_enabled(level)) {
+        return;
+    }
+    snprintf(id, sizeof(id), "%" PRId64, r->id);
+    snprintf(ms, sizeof(ms), "%.3f", r->ms);
+    snprintf(delay, sizeof(delay), "%" PRId64, r->delay);
+    if (r->res.to != OH_STATUS_UNKNOWN && r->state == CLAIM_DONE) {
+        snprintf(tr, sizeof(tr), "%s->%s", oh_status_name(r->res.from),
+                 oh_status_name(r->res.to));
+        transition = tr;
+    }
+    log_write(level, r->state == CLAIM_DONE ? "event applied"
+                     : r->state == CLAIM_IGNORED ? "event ignored"
+                     : r->state == CLAIM_RETRY ? "event retried"
+                     : "event dead",
+              "#webhook_id", id, "event_id", r->event_id,
+              "source", r->source, "provider", r->provider,
+              "type", r->event_type, "order", r->order,
+              "state", claim_state_names[r->state],
+              "transition", transition,
+              "refused", r->res.refused && transition ? "true" : NULL,
+              "note", r->state == CLAIM_DONE ? r->res.note : NULL,
+              "error", r->state == CLAIM_DONE ? NULL : r->error,
+              "#retry_in_s", r->state == CLAIM_RETRY ? delay : NULL,
+              "#duration_ms", ms, NULL);
+}
+
+
+static void
+claim_free(claim_batch_t *b)
+{
+    int  i;
+
+    for (i = 0; b->rows != NULL && i < b->n; i++) {
+        if (b->rows[i].norm == OH_NORM_OK) {
+            oh_domain_event_free(&b->rows[i].ev);
+        }
+    }
+    free(b->rows);
+    free(b->orders);
+    PQclear(b->orders_res);
+    PQclear(b->rows_res);
+    memset(b, 0, sizeof(*b));
+}
+
+
+static int
+claim_batch(worker_t *w, int careful, int *claimed)
+{
+    claim_batch_t  b;
+    db_error_t     err, ignore;
+    int            i;
+
+    memset(&b, 0, sizeof(b));
+    *claimed = 0;
+    if (db_command(w->conn, "BEGIN", &err) != 0
+        || claim_fetch(w, &b, &err) != 0)
+    {
+        goto fail;
+    }
+    *claimed = b.n;
+    if (b.n == 0) {
+        claim_free(&b);
+        return db_command(w->conn, "COMMIT", &err) == 0 ? 0 : -1;
+    }
+    for (i = 0; i < b.n; i++) {
+        claim_normalize(&b.rows[i]);
+    }
+    if (claim_apply_all(w, &b, careful, &err) != 0) {
+        if (!careful && !db_lost(w->conn)) {
+            log_write(LOG_LEVEL_WARN, "batch failed, retrying event by event",
+                      "sqlstate", err.sqlstate, "error", err.message, NULL);
+            claim_free(&b);
+            (void) !db_command(w->conn, "ROLLBACK", &ignore);
+            return 1;
+        }
+        goto fail;
+    }
+    if (claim_settle(w, &b, &err) != 0
+        || db_command(w->conn, "COMMIT", &err) != 0)
+    {
+        goto fail;
+    }
+    for (i = 0; i < b.n; i++) {
+        claim_log(&b.rows[i]);
+        if (b.rows[i].state == CLAIM_RETRY || b.rows[i].state == CLAIM_DEAD) {
+            w->failed++;
+        } else {
+            w->applied++;
+        }
+    }
+    claim_free(&b);
+    return 0;
+
+fail:
+    log_write(LOG_LEVEL_ERROR, "batch rolled back", "sqlstate", err.sqlstate,
+              "error", err.message, NULL);
+    claim_free(&b);
+    if (!db_lost(w->conn)) {
+        (void) !db_command(w->conn, "ROLLBACK", &ignore);
+    }
+    return -1;
+}
+
+
+int
+claim_run_batch(worker_t *w, int *claimed)
+{
+    int  rc = claim_batch(w, 0, claimed);
+
+    if (rc == 1) {
+        rc = claim_batch(w, 1, claimed);
+    }
+    return rc == 0 ? 0 : -1;
+}
