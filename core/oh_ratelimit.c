@@ -6,6 +6,7 @@
 
 
 #define OH_RL_ONE        1000       /* one request, in thousandths */
+#define OH_RL_MINUTE     60000      /* ms */
 #define OH_RL_MAX_RATE   1000000
 
 
@@ -32,12 +33,12 @@ oh_rl_parse_rate(const char *s, size_t len, uint64_t *rate)
     switch (s[i + 2]) {
 
     case 's':
-        *rate = n * OH_RL_ONE;
+        *rate = n * OH_RL_ONE * 60;
         return 0;
 
     case 'm':
-        *rate = n * OH_RL_ONE / 60;
-        return *rate ? 0 : -1;
+        *rate = n * OH_RL_ONE;
+        return 0;
 
     default:
         return -1;
@@ -65,11 +66,11 @@ oh_rl_drained(const oh_rl_conf_t *conf, const oh_rl_state_t *st,
     elapsed = now_ms > st->last_ms ? now_ms - st->last_ms : 0;
 
     /* past the time a full bucket needs to drain, it is empty */
-    if (elapsed > 1000 * (st->level / conf->rate + 1)) {
+    if (elapsed > OH_RL_MINUTE * (st->level / conf->rate + 1)) {
         return 0;
     }
 
-    leaked = conf->rate * elapsed / 1000;
+    leaked = conf->rate * elapsed / OH_RL_MINUTE;
 
     return st->level > leaked ? st->level - leaked : 0;
 }
@@ -93,7 +94,7 @@ oh_rl_judge(const oh_rl_conf_t *conf, uint64_t level, uint64_t *retry_ms)
     }
 
     over = level + OH_RL_ONE - limit;
-    *retry_ms = (over * 1000 + conf->rate - 1) / conf->rate;
+    *retry_ms = (over * OH_RL_MINUTE + conf->rate - 1) / conf->rate;
 
     return OH_RL_LIMITED;
 }

@@ -6,17 +6,18 @@
 #include <stdint.h>
 
 /*
- * A budget admits `rate` requests per second on average (kept in
- * thousandths of a request per second, so 120r/m is 2000) from a bucket
+ * A budget admits `rate` requests per minute on average (kept in
+ * thousandths of a request per minute, so 120r/m is 120000 and 1r/s is
+ * 60000: both units stay exact) from a bucket
  * that holds `burst` requests: an idle client may send `burst` requests
- * at once, then one per 1/rate seconds.  The state of one key is the
+ * at once, then requests at the rate.  The state of one key is the
  * bucket's level, in thousandths of a request, and the time it was last
  * updated.  The state is plain data: it lives in nginx shared
  * memory and is updated under the zone's lock.
  */
 
 typedef struct {
-    uint64_t   rate;        /* thousandths of a request per second, > 0 */
+    uint64_t   rate;        /* thousandths of a request a minute, > 0 */
     uint64_t   burst;       /* requests, >= 1 */
 } oh_rl_conf_t;
 

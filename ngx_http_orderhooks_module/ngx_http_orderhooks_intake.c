@@ -116,6 +116,7 @@ ngx_http_orderhooks_intake_handler(ngx_http_request_t *r)
     rc = ngx_http_read_client_request_body(r, ngx_http_orderhooks_intake_body);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ngx_http_orderhooks_metrics_body_error(r, rc);
         return rc;
     }
 
@@ -441,6 +442,8 @@ ngx_http_orderhooks_intake_record(ngx_http_request_t *r,
     job->lengths[6] = (int) ctx->body.len;
 
     if (ngx_http_orderhooks_pg_post(omcf->pool, job) != NGX_OK) {
+        ngx_http_orderhooks_metrics_webhook(r,
+                                  NGX_HTTP_ORDERHOOKS_WEBHOOK_DB_UNAVAILABLE);
         ngx_http_orderhooks_intake_finish(r,
                                      ngx_http_orderhooks_send_unavailable(r));
     }
@@ -450,18 +453,22 @@ ngx_http_orderhooks_intake_record(ngx_http_request_t *r,
 static void
 ngx_http_orderhooks_intake_recorded(ngx_http_orderhooks_pg_job_t *job)
 {
-    u_char                     *p, *last;
-    ngx_http_request_t         *r;
-    ngx_http_orderhooks_ctx_t  *ctx;
+    u_char              *p, *last;
+    ngx_http_request_t  *r;
 
     r = job->data;
-    ctx = ngx_http_get_module_ctx(r, ngx_http_orderhooks_module);
 
     if (job->rc != NGX_OK) {
+        ngx_http_orderhooks_metrics_webhook(r,
+                                  NGX_HTTP_ORDERHOOKS_WEBHOOK_DB_UNAVAILABLE);
         ngx_http_orderhooks_intake_finish(r,
                                      ngx_http_orderhooks_send_unavailable(r));
         return;
     }
+
+    ngx_http_orderhooks_metrics_webhook(r, job->inserted
+                                 ? NGX_HTTP_ORDERHOOKS_WEBHOOK_RECORDED
+                                 : NGX_HTTP_ORDERHOOKS_WEBHOOK_DUPLICATE);
 
     p = ngx_pnalloc(r->pool, NGX_HTTP_ORDERHOOKS_JSON_MAX);
     if (p == NULL) {
@@ -474,9 +481,8 @@ ngx_http_orderhooks_intake_recorded(ngx_http_orderhooks_pg_job_t *job)
                         job->inserted ? "recorded" : "duplicate",
                         (int64_t) job->row_id);
 
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "orderhooks: event \"%s\" %s as row %L",
-                   ctx->ident.event_id,
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "orderhooks: webhook %s as row %L",
                    job->inserted ? "recorded" : "duplicate",
                    (int64_t) job->row_id);
 
@@ -510,6 +516,11 @@ ngx_http_orderhooks_intake_reject(ngx_http_request_t *r,
     ngx_log_error(olcf->reject_log_level, r->connection->log, 0,
                   "orderhooks: rejected %s webhook for source \"%V\": %s",
                   provider, &olcf->source, reason);
+
+    ngx_http_orderhooks_metrics_webhook(r, ctx->verdict == OH_SIG_EMPTY_BODY
+                          ? NGX_HTTP_ORDERHOOKS_WEBHOOK_EMPTY_BODY
+                          : NGX_HTTP_ORDERHOOKS_WEBHOOK_INVALID_SIGNATURE);
+    ngx_http_orderhooks_limit_fail(r);
 
     last = ngx_sprintf(ctx->body_size, "%uz", ctx->body.len);
 

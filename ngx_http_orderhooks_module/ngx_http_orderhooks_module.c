@@ -24,6 +24,13 @@ static char *ngx_http_orderhooks(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_orderhooks_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_orderhooks_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_orderhooks_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_orderhooks_handler_conf(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_orderhooks_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_orderhooks_init_process(ngx_cycle_t *cycle);
 static void ngx_http_orderhooks_exit_process(ngx_cycle_t *cycle);
 
@@ -88,13 +95,76 @@ static ngx_command_t  ngx_http_orderhooks_commands[] = {
       offsetof(ngx_http_orderhooks_loc_conf_t, reject_log_level),
       &ngx_http_orderhooks_log_levels },
 
+    { ngx_string("orderhooks_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_orderhooks_limit_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("orderhooks_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_orderhooks_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_orderhooks_loc_conf_t, limit_zone),
+      NULL },
+
+    { ngx_string("orderhooks_limit_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_orderhooks_loc_conf_t, limit_log_level),
+      &ngx_http_orderhooks_log_levels },
+
+    { ngx_string("orderhooks_health"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_orderhooks_handler_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      ngx_http_orderhooks_health_handler },
+
+    { ngx_string("orderhooks_health_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_orderhooks_loc_conf_t, health_cache),
+      NULL },
+
+    { ngx_string("orderhooks_health_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_orderhooks_loc_conf_t, health_max_age),
+      NULL },
+
+    { ngx_string("orderhooks_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_orderhooks_handler_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      ngx_http_orderhooks_metrics_handler },
+
+    { ngx_string("orderhooks_track"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_orderhooks_handler_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      ngx_http_orderhooks_track_handler },
+
+    { ngx_string("orderhooks_track_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_orderhooks_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_orderhooks_loc_conf_t, track_limit_zone),
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_orderhooks_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_orderhooks_postconfiguration, /* postconfiguration */
 
     ngx_http_orderhooks_create_main_conf,  /* create main configuration */
     ngx_http_orderhooks_init_main_conf,    /* init main configuration */
@@ -137,7 +207,12 @@ ngx_http_orderhooks_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     omcf->db.conninfo = { 0, NULL };
+     *     omcf->db.errors = NULL;
      *     omcf->pool = NULL;
+     *     omcf->sources = NULL;
+     *     omcf->metrics_zone = NULL;
+     *     omcf->health = NULL;
+     *     omcf->publish = NULL;
      */
 
     omcf->db.size = NGX_CONF_UNSET_UINT;
@@ -184,6 +259,13 @@ ngx_http_orderhooks_create_loc_conf(ngx_conf_t *cf)
     olcf->tolerance = NGX_CONF_UNSET;
     olcf->rejected_body_size = NGX_CONF_UNSET_SIZE;
     olcf->reject_log_level = NGX_CONF_UNSET_UINT;
+    olcf->metrics_slot = NGX_CONF_UNSET_UINT;
+    olcf->limit_zone = NGX_CONF_UNSET_PTR;
+    olcf->limit_log_level = NGX_CONF_UNSET_UINT;
+    olcf->track_limit_zone = NGX_CONF_UNSET_PTR;
+    olcf->health_cache = NGX_CONF_UNSET_MSEC;
+    olcf->health_max_age = NGX_CONF_UNSET;
+    olcf->track = NGX_CONF_UNSET;
 
     return olcf;
 }
@@ -214,6 +296,19 @@ ngx_http_orderhooks_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->source.data == NULL) {
         conf->source = prev->source;
+    }
+
+    ngx_conf_merge_ptr_value(conf->limit_zone, prev->limit_zone, NULL);
+    ngx_conf_merge_uint_value(conf->limit_log_level, prev->limit_log_level,
+                              NGX_LOG_WARN);
+    ngx_conf_merge_ptr_value(conf->track_limit_zone, prev->track_limit_zone,
+                             NULL);
+    ngx_conf_merge_msec_value(conf->health_cache, prev->health_cache, 2000);
+    ngx_conf_merge_value(conf->health_max_age, prev->health_max_age, 300);
+
+    /* like the content handler, the track flag belongs to one location */
+    if (conf->track == NGX_CONF_UNSET) {
+        conf->track = 0;
     }
 
     if (conf->provider == OH_PROVIDER_UNKNOWN) {
@@ -262,6 +357,13 @@ ngx_http_orderhooks_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"orderhooks %s\" needs \"orderhooks_db\" "
                            "in the http block", name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_orderhooks_metrics_source(cf, &conf->source,
+                                           &conf->metrics_slot)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -351,10 +453,71 @@ ngx_http_orderhooks_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+static char *
+ngx_http_orderhooks_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_http_orderhooks_limit_zone_conf(cf);
+}
+
+
+static char *
+ngx_http_orderhooks_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t        *value;
+    ngx_shm_zone_t  **zone;
+
+    zone = (ngx_shm_zone_t **) ((char *) conf + cmd->offset);
+    value = cf->args->elts;
+
+    return ngx_http_orderhooks_limit_ref_conf(cf, &value[1], zone);
+}
+
+
+/* orderhooks_health, orderhooks_metrics, orderhooks_track */
+
+static char *
+ngx_http_orderhooks_handler_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_orderhooks_loc_conf_t  *olcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler) {
+        return "is duplicate";
+    }
+
+    clcf->handler = (ngx_http_handler_pt) cmd->post;
+
+    if (clcf->handler == ngx_http_orderhooks_track_handler) {
+        olcf->track = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_orderhooks_postconfiguration(ngx_conf_t *cf)
+{
+    if (ngx_http_orderhooks_limit_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_orderhooks_metrics_init(cf);
+}
+
+
 static ngx_int_t
 ngx_http_orderhooks_init_process(ngx_cycle_t *cycle)
 {
     ngx_http_orderhooks_main_conf_t  *omcf;
+
+    if (ngx_http_orderhooks_metrics_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     omcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_orderhooks_module);

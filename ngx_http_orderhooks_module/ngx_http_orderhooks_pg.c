@@ -116,6 +116,8 @@ static void ngx_http_orderhooks_pg_complete(ngx_http_orderhooks_pg_job_t *job,
 static void ngx_http_orderhooks_pg_job_timeout(ngx_event_t *ev);
 static ngx_str_t *ngx_http_orderhooks_pg_error(ngx_str_t *dst,
     const char *msg);
+static void ngx_http_orderhooks_pg_count(ngx_http_orderhooks_pg_pool_t *pool,
+    ngx_http_orderhooks_db_err_e kind);
 
 
 static const Oid  ngx_http_orderhooks_insert_types[] = {
@@ -172,7 +174,52 @@ static ngx_http_orderhooks_pg_stmt_t  ngx_http_orderhooks_pg_stmts[] = {
       " body_size, state, reject_reason)"
       " VALUES ($1, $2, $3, $4, $5::inet, $6::jsonb, $7, $8::integer,"
       " 'rejected', $9) RETURNING id",
-      9, NULL }
+      9, NULL },
+
+    /* NGX_HTTP_ORDERHOOKS_STMT_HEALTH: the queue, for health checks */
+    { "oh_health",
+      "SELECT count(*) FILTER (WHERE state = 'pending'),"
+      " count(*) FILTER (WHERE state = 'retry'),"
+      " count(*) FILTER (WHERE state = 'dead'),"
+      " greatest(0, coalesce(floor(extract(epoch FROM now()"
+      " - min(received_at) FILTER (WHERE state = 'pending'))), 0))::bigint"
+      " FROM orderhooks.webhook_events"
+      " WHERE state IN ('pending', 'retry', 'dead')",
+      0, NULL },
+
+    /*
+     * NGX_HTTP_ORDERHOOKS_STMT_TRACK: what a customer may see of one
+     * order, as JSON; no ids, amounts, emails or notes.  $1 order number,
+     * $2 email (compared case-insensitively).
+     */
+    { "oh_track",
+      "SELECT json_build_object("
+      "'order_number', o.order_number,"
+      " 'status', CASE o.status WHEN 'payment_mismatch' THEN 'processing'"
+      " ELSE o.status END,"
+      " 'shipped_at', to_char(coalesce(o.shipped_at, s.shipped_at)"
+      " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+      " 'delivered_at', to_char(coalesce(o.delivered_at, s.delivered_at)"
+      " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+      " 'tracking_number', coalesce(o.tracking_number, s.tracking_number),"
+      " 'carrier', coalesce(o.carrier, s.carrier),"
+      " 'tracking_url', coalesce(o.tracking_url, s.tracking_url),"
+      " 'events', coalesce((SELECT json_agg(json_build_object("
+      "'time', to_char(t.occurred_at AT TIME ZONE 'UTC',"
+      " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+      " 'status', t.status_code, 'label', t.status_label,"
+      " 'description', t.description, 'location', t.location)"
+      " ORDER BY t.occurred_at, t.id)"
+      " FROM orderhooks.tracking_events t"
+      " JOIN orderhooks.shipments sh ON sh.id = t.shipment_id"
+      " WHERE sh.order_id = o.id), '[]'::json))"
+      " FROM orderhooks.orders o"
+      " LEFT JOIN LATERAL (SELECT tracking_number, carrier, tracking_url,"
+      " shipped_at, delivered_at FROM orderhooks.shipments"
+      " WHERE order_id = o.id AND NOT is_return ORDER BY id DESC LIMIT 1)"
+      " s ON true"
+      " WHERE o.order_number = $1 AND lower(o.customer_email) = lower($2)",
+      2, NULL }
 };
 
 
@@ -811,6 +858,9 @@ ngx_http_orderhooks_pg_batch_done(ngx_http_orderhooks_pg_conn_t *conn,
     if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
         sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
+        ngx_http_orderhooks_pg_count(conn->pool,
+                                     NGX_HTTP_ORDERHOOKS_DB_ERR_STATEMENT);
+
         ngx_log_error(NGX_LOG_ERR, conn->pool->log, 0,
                       "orderhooks: recording %ui webhook(s) failed: "
                       "SQLSTATE %s: %V", conn->nbatch,
@@ -930,6 +980,9 @@ ngx_http_orderhooks_pg_query_done(ngx_http_orderhooks_pg_conn_t *conn,
     status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        ngx_http_orderhooks_pg_count(conn->pool,
+                                     NGX_HTTP_ORDERHOOKS_DB_ERR_STATEMENT);
+
         ngx_log_error(NGX_LOG_ERR, conn->pool->log, 0,
                       "orderhooks: statement failed: %V",
                       ngx_http_orderhooks_pg_error(&msg,
@@ -961,6 +1014,11 @@ ngx_http_orderhooks_pg_conn_failed(ngx_http_orderhooks_pg_conn_t *conn,
     ngx_http_orderhooks_pg_pool_t  *pool;
 
     pool = conn->pool;
+
+    if (what) {
+        ngx_http_orderhooks_pg_count(pool,
+                                     NGX_HTTP_ORDERHOOKS_DB_ERR_CONNECTION);
+    }
 
     if (what && !pool->failing) {
         ngx_log_error(NGX_LOG_ERR, pool->log, 0,
@@ -1365,6 +1423,8 @@ ngx_http_orderhooks_pg_job_timeout(ngx_event_t *ev)
     job = ev->data;
     pool = job->pool;
 
+    ngx_http_orderhooks_pg_count(pool, NGX_HTTP_ORDERHOOKS_DB_ERR_TIMEOUT);
+
     ngx_log_error(NGX_LOG_ERR, job->log, 0,
                   "orderhooks: no database answer within %M ms (%s)",
                   pool->conf->timeout,
@@ -1397,4 +1457,14 @@ ngx_http_orderhooks_pg_error(ngx_str_t *dst, const char *msg)
     }
 
     return dst;
+}
+
+
+static void
+ngx_http_orderhooks_pg_count(ngx_http_orderhooks_pg_pool_t *pool,
+    ngx_http_orderhooks_db_err_e kind)
+{
+    if (pool->conf->errors) {
+        (void) ngx_atomic_fetch_add(&pool->conf->errors[kind], 1);
+    }
 }

@@ -32,7 +32,16 @@ typedef struct {
     ngx_msec_t                      timeout;    /* wait for a connection */
     ngx_uint_t                      batch;      /* rows per INSERT */
     size_t                          batch_bytes;
+    ngx_atomic_t                   *errors;     /* shared, or NULL */
 } ngx_http_orderhooks_pg_conf_t;
+
+
+typedef enum {
+    NGX_HTTP_ORDERHOOKS_DB_ERR_CONNECTION = 0,
+    NGX_HTTP_ORDERHOOKS_DB_ERR_STATEMENT,
+    NGX_HTTP_ORDERHOOKS_DB_ERR_TIMEOUT,
+    NGX_HTTP_ORDERHOOKS_DB_ERR_N
+} ngx_http_orderhooks_db_err_e;
 
 
 typedef enum {
@@ -43,6 +52,8 @@ typedef enum {
 
 typedef enum {
     NGX_HTTP_ORDERHOOKS_STMT_REJECT = 0,
+    NGX_HTTP_ORDERHOOKS_STMT_HEALTH,
+    NGX_HTTP_ORDERHOOKS_STMT_TRACK,
     NGX_HTTP_ORDERHOOKS_STMT_COUNT
 } ngx_http_orderhooks_stmt_e;
 

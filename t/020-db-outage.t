@@ -110,7 +110,7 @@ Content-Type: application/json
 --- response_body
 {"error":"database_unavailable"}
 --- error_log eval
-qr/orderhooks: database at ".*" unavailable \(connect\): /
+qr/orderhooks: database at ".*" unavailable \((connect|receive)\): /
 --- no_error_log
 [alert]
 
