@@ -70,7 +70,13 @@ oh_offset(const char *s, const char **end, char out[7])
     if (h > 23 || m > 59) {
         return -1;
     }
-    snprintf(out, 7, "%c%02d:%02d", *s, h, m);
+    out[0] = *s;
+    out[1] = (char) ('0' + h / 10);
+    out[2] = (char) ('0' + h % 10);
+    out[3] = ':';
+    out[4] = (char) ('0' + m / 10);
+    out[5] = (char) ('0' + m % 10);
+    out[6] = '\0';
     return 0;
 }
 

@@ -116,7 +116,6 @@ ngx_http_orderhooks_intake_handler(ngx_http_request_t *r)
     rc = ngx_http_read_client_request_body(r, ngx_http_orderhooks_intake_body);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        ngx_http_orderhooks_metrics_body_error(r, rc);
         return rc;
     }
 

@@ -102,11 +102,14 @@ ngx_http_orderhooks_limit_zone_conf(ngx_conf_t *cf)
         return NGX_CONF_ERROR;
     }
 
-    /* 120r/m per client: webhook providers retry in bursts after outages */
+    /*
+     * 120r/m per client, a minute's worth at once: providers retry in
+     * bursts after an outage; failures: 6r/m, 5 at once
+     */
 
-    ctx->requests.rate = 2000;
+    ctx->requests.rate = 120000;
     ctx->requests.burst = 0;
-    ctx->failures.rate = 100;
+    ctx->failures.rate = 6000;
     ctx->failures.burst = 5;
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -120,8 +123,7 @@ ngx_http_orderhooks_limit_zone_conf(ngx_conf_t *cf)
     }
 
     if (ctx->requests.burst == 0) {
-        /* a minute's worth of requests */
-        ctx->requests.burst = ngx_max(ctx->requests.rate * 60 / 1000, 1);
+        ctx->requests.burst = ngx_max(ctx->requests.rate / 1000, 1);
     }
 
     zone = ngx_shared_memory_add(cf, &name, size, &ngx_http_orderhooks_module);

@@ -61,6 +61,7 @@ static ngx_int_t ngx_http_orderhooks_metrics_init_zone(ngx_shm_zone_t *zone,
 static uint32_t ngx_http_orderhooks_metrics_layout(ngx_array_t *sources);
 static ngx_http_orderhooks_metrics_sh_t *ngx_http_orderhooks_metrics_sh(
     ngx_http_request_t *r);
+static ngx_int_t ngx_http_orderhooks_metrics_log(ngx_http_request_t *r);
 static void ngx_http_orderhooks_metrics_observe(
     ngx_http_orderhooks_metrics_source_t *s, ngx_http_request_t *r);
 static void ngx_http_orderhooks_metrics_publish(ngx_event_t *ev);
@@ -164,11 +165,21 @@ ngx_http_orderhooks_metrics_init(ngx_conf_t *cf)
 {
     size_t                            size;
     ngx_uint_t                        n;
+    ngx_http_handler_pt              *h;
+    ngx_http_core_main_conf_t        *cmcf;
     ngx_http_orderhooks_main_conf_t  *omcf;
 
     static ngx_str_t  name = ngx_string("orderhooks_metrics");
 
     omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_orderhooks_module);
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_orderhooks_metrics_log;
 
     n = omcf->sources ? omcf->sources->nelts : 0;
 
@@ -415,13 +426,26 @@ ngx_http_orderhooks_metrics_webhook(ngx_http_request_t *r,
 }
 
 
-void
-ngx_http_orderhooks_metrics_body_error(ngx_http_request_t *r, ngx_int_t rc)
+/*
+ * A body over client_max_body_size is refused by nginx itself, often
+ * before the content handler runs: counted when the request is logged.
+ */
+
+static ngx_int_t
+ngx_http_orderhooks_metrics_log(ngx_http_request_t *r)
 {
-    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+    ngx_http_orderhooks_loc_conf_t  *olcf;
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_orderhooks_module);
+
+    if (olcf->provider != OH_PROVIDER_UNKNOWN && r == r->main
+        && r->headers_out.status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+    {
         ngx_http_orderhooks_metrics_webhook(r,
                                        NGX_HTTP_ORDERHOOKS_WEBHOOK_TOO_LARGE);
     }
+
+    return NGX_OK;
 }
 
 

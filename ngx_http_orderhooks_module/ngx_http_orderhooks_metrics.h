@@ -59,8 +59,6 @@ ngx_int_t ngx_http_orderhooks_metrics_init_process(ngx_cycle_t *cycle);
 /* Lock-free updates: one atomic add each, from any worker. */
 void ngx_http_orderhooks_metrics_webhook(ngx_http_request_t *r,
     ngx_http_orderhooks_webhook_e outcome);
-void ngx_http_orderhooks_metrics_body_error(ngx_http_request_t *r,
-    ngx_int_t rc);
 void ngx_http_orderhooks_metrics_track(ngx_http_request_t *r,
     ngx_http_orderhooks_track_e outcome);
 

@@ -209,7 +209,7 @@ sub _check_sql {
     return if $req_idx != $count - 1;
 
     my $name = $block->name;
-    my $got = eval { sql($block->sql) };
+    my $got = eval { sql(scalar $block->sql) };
     if (!defined $got) {
         Test::More::fail("$name - sql query ran (req $repeat)");
         Test::More::diag($@);

@@ -16,13 +16,13 @@ test_parse_rate(void **state)
 
     (void) state;
     assert_int_equal(oh_rl_parse_rate("5r/s", 4, &r), 0);
-    assert_int_equal(r, 5000);
+    assert_int_equal(r, 300000);
     assert_int_equal(oh_rl_parse_rate("120r/m", 6, &r), 0);
-    assert_int_equal(r, 2000);
+    assert_int_equal(r, 120000);
     assert_int_equal(oh_rl_parse_rate("1r/m", 4, &r), 0);
-    assert_int_equal(r, 16);
+    assert_int_equal(r, 1000);
     assert_int_equal(oh_rl_parse_rate("1000000r/s", 10, &r), 0);
-    assert_int_equal(r, 1000000000ULL);
+    assert_int_equal(r, 60000000000ULL);
 
     assert_int_equal(oh_rl_parse_rate("0r/s", 4, &r), -1);
     assert_int_equal(oh_rl_parse_rate("r/s", 3, &r), -1);
@@ -43,7 +43,7 @@ test_burst_exact(void **state)
 {
     uint64_t       retry;
     unsigned       i, passed;
-    oh_rl_conf_t   conf = { 1000, 5 };             /* 1r/s burst=5 */
+    oh_rl_conf_t   conf = { 60000, 5 };            /* 1r/s burst=5 */
     oh_rl_state_t  st;
 
     (void) state;
@@ -68,7 +68,7 @@ static void
 test_leak_and_retry(void **state)
 {
     uint64_t       retry;
-    oh_rl_conf_t   conf = { 2000, 2 };             /* 120r/m burst=2 */
+    oh_rl_conf_t   conf = { 120000, 2 };           /* 120r/m burst=2 */
     oh_rl_state_t  st;
 
     (void) state;
@@ -114,7 +114,7 @@ test_peek_and_charge(void **state)
 {
     uint64_t       retry;
     unsigned       i;
-    oh_rl_conf_t   conf = { 100, 3 };              /* 6r/m burst=3 */
+    oh_rl_conf_t   conf = { 6000, 3 };             /* 6r/m burst=3 */
     oh_rl_state_t  st;
 
     (void) state;
@@ -146,7 +146,7 @@ static void
 test_clock_backwards(void **state)
 {
     uint64_t       retry;
-    oh_rl_conf_t   conf = { 1000, 1 };
+    oh_rl_conf_t   conf = { 60000, 1 };
     oh_rl_state_t  st;
 
     (void) state;
@@ -163,17 +163,18 @@ static void
 test_extremes(void **state)
 {
     uint64_t       retry;
-    oh_rl_conf_t   slow = { 16, 100000 };          /* 1r/m, huge burst */
-    oh_rl_conf_t   fast = { 1000000000ULL, 1 };    /* 1000000r/s */
+    oh_rl_conf_t   slow = { 1000, 100000 };        /* 1r/m, huge burst */
+    oh_rl_conf_t   fast = { 60000000000ULL, 1 };   /* 1000000r/s */
     oh_rl_state_t  st;
 
     (void) state;
     oh_rl_init(&st, 0);
     st.level = 100000ULL * 1000;
     assert_int_equal(oh_rl_peek(&slow, &st, 0, &retry), OH_RL_LIMITED);
-    assert_int_equal(retry, 62500);
-    assert_false(oh_rl_idle(&slow, &st, 1000ULL * 86400 * 70));
-    assert_true(oh_rl_idle(&slow, &st, 1000ULL * 86400 * 73));
+    assert_int_equal(retry, 60000);
+    /* 100000 requests at one a minute: 69.4 days to drain */
+    assert_false(oh_rl_idle(&slow, &st, 1000ULL * 86400 * 69));
+    assert_true(oh_rl_idle(&slow, &st, 1000ULL * 86400 * 70));
 
     oh_rl_init(&st, 0);
     assert_int_equal(oh_rl_take(&fast, &st, 0, &retry), OH_RL_PASS);

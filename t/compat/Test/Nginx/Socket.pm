@@ -133,8 +133,9 @@ sub run_test {
 
     my $name = $block->name;
     my $rand_ports = {};
-    my $config = Test::Nginx::Compat::Server::expand_env($block->config,
-                                                         $name, $rand_ports);
+    # Section accessors return () in list context when a section is absent.
+    my $config = Test::Nginx::Compat::Server::expand_env(
+        scalar $block->config, $name, $rand_ports);
 
     my $skip = skip_count($block);
     if (defined $skip) {
@@ -197,10 +198,11 @@ sub start_or_fail {
     my ($block) = @_;
     my $name = $block->name;
     my ($status, $cmd);
-    # A port still held by the previous nginx frees up within a moment.
+    # A port still held by the previous nginx frees up within a moment;
+    # any other start failure is final.
     for my $try (1 .. 10) {
         ($status, $cmd) = Test::Nginx::Compat::Server::start_nginx();
-        last if $status == 0;
+        last if $status == 0 || !port_busy();
         sleep 0.1 * $try;
     }
     if ($status != 0) {
@@ -213,6 +215,14 @@ sub start_or_fail {
     $Started = 1;
     sleep $Cfg{sleep};
     return 1;
+}
+
+sub port_busy {
+    my $log = Test::Nginx::Compat::Server::path('errlog');
+    open my $in, '<', $log or return 0;
+    my $busy = grep { /Address already in use/ } <$in>;
+    close $in;
+    return $busy;
 }
 
 # --- must_die: nginx must refuse to start (optionally with an exit code).
@@ -248,10 +258,10 @@ sub run_block_requests {
     my $reqs = Test::Nginx::Compat::Request::requests_from_block($block);
     bail_out("$name - request empty") if !@$reqs;
 
-    my $timeout = parse_time($block->timeout) // $Cfg{timeout};
+    my $timeout = parse_time(scalar $block->timeout) // $Cfg{timeout};
     my $pipelined = $block->pipelined_requests;
     my $need_array = $pipelined ? 1 : @$reqs > 1;
-    my $wait = parse_time($block->wait);
+    my $wait = parse_time(scalar $block->wait);
 
     my $idx = 0;
     for my $r (0 .. $#$reqs) {

@@ -213,8 +213,8 @@ sub check_error_log {
     my ($block, $repeat) = @_;
     my $name = $block->name;
     my $lines;
-    my @want = patterns($block->error_log);
-    my @unwanted = patterns($block->no_error_log);
+    my @want = patterns(scalar $block->error_log);
+    my @unwanted = patterns(scalar $block->no_error_log);
 
     if (defined $block->grep_error_log) {
         my $g = $block->grep_error_log;

@@ -96,11 +96,6 @@ sub requests_from_block {
         return [[map { { value => $_ } } @parts]];
     }
 
-    my $request = $block->request;
-    bail("$name - no --- request section") if !defined $request;
-    if (!ref $request) {
-        1 while $request =~ s/^\s*\#[^\n]+\s+|^\s+//gs;
-    }
     my $more = $block->more_headers // '';
 
     if (defined $block->pipelined_requests) {
@@ -116,6 +111,11 @@ sub requests_from_block {
         return [[{ value => $all }]];
     }
 
+    my $request = $block->request;
+    bail("$name - no --- request section") if !defined $request;
+    if (!ref $request) {
+        1 while $request =~ s/^\s*\#[^\n]+\s+|^\s+//gs;
+    }
     my @list = ref $request eq 'ARRAY' ? @$request : ($request);
     bail("$name - invalid --- request: MUST be string or array of requests")
         if ref $request && ref $request ne 'ARRAY';
