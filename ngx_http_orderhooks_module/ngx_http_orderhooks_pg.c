@@ -10,63 +10,11 @@
 #include <ngx_core.h>
 #include <ngx_event.h>
 
-#include "ngx_http_orderhooks_pg.h"
+#include "ngx_http_orderhooks_pg_int.h"
 
-
-#define NGX_HTTP_ORDERHOOKS_TEXTARRAYOID   1009
-#define NGX_HTTP_ORDERHOOKS_BYTEAARRAYOID  1001
-#define NGX_HTTP_ORDERHOOKS_TEXTOID        25
-#define NGX_HTTP_ORDERHOOKS_BYTEAOID       17
 
 #define NGX_HTTP_ORDERHOOKS_BACKOFF_MIN    100
 #define NGX_HTTP_ORDERHOOKS_BACKOFF_MAX    1000
-#define NGX_HTTP_ORDERHOOKS_RETRIES        3
-
-
-typedef enum {
-    NGX_HTTP_ORDERHOOKS_CONN_DOWN = 0,
-    NGX_HTTP_ORDERHOOKS_CONN_CONNECTING,
-    NGX_HTTP_ORDERHOOKS_CONN_SETUP,
-    NGX_HTTP_ORDERHOOKS_CONN_IDLE,
-    NGX_HTTP_ORDERHOOKS_CONN_BUSY
-} ngx_http_orderhooks_conn_state_e;
-
-
-typedef struct {
-    ngx_http_orderhooks_pg_pool_t     *pool;
-    PGconn                            *pg;
-    ngx_connection_t                  *c;
-    ngx_http_orderhooks_conn_state_e   state;
-    ngx_uint_t                         setup_step;
-
-    ngx_http_orderhooks_pg_job_t     **batch;
-    ngx_uint_t                         nbatch;
-    PGresult                          *result;
-
-    u_char                            *buf;     /* binary arrays */
-    size_t                             buf_size;
-} ngx_http_orderhooks_pg_conn_t;
-
-
-struct ngx_http_orderhooks_pg_pool_s {
-    ngx_http_orderhooks_pg_conf_t     *conf;
-    ngx_log_t                         *log;
-    ngx_http_orderhooks_pg_conn_t     *conns;
-    ngx_queue_t                        jobs;
-    ngx_uint_t                         waiting;
-    ngx_event_t                        reconnect;
-    ngx_msec_t                         backoff;
-    unsigned                           down:1;
-    unsigned                           failing:1;  /* outage logged */
-};
-
-
-typedef struct {
-    const char                        *name;
-    const char                        *sql;
-    int                                nparams;
-    const Oid                         *types;
-} ngx_http_orderhooks_pg_stmt_t;
 
 
 static void ngx_http_orderhooks_pg_connect(
@@ -81,14 +29,10 @@ static ngx_int_t ngx_http_orderhooks_pg_want_write(
     ngx_http_orderhooks_pg_conn_t *conn, ngx_uint_t want);
 static void ngx_http_orderhooks_pg_event_handler(ngx_event_t *ev);
 static void ngx_http_orderhooks_pg_read(ngx_http_orderhooks_pg_conn_t *conn);
-static ngx_int_t ngx_http_orderhooks_pg_flush(
-    ngx_http_orderhooks_pg_conn_t *conn);
 static void ngx_http_orderhooks_pg_setup_next(
     ngx_http_orderhooks_pg_conn_t *conn);
 static void ngx_http_orderhooks_pg_statement_done(
     ngx_http_orderhooks_pg_conn_t *conn);
-static void ngx_http_orderhooks_pg_batch_done(
-    ngx_http_orderhooks_pg_conn_t *conn, PGresult *res);
 static void ngx_http_orderhooks_pg_query_done(
     ngx_http_orderhooks_pg_conn_t *conn, PGresult *res);
 static void ngx_http_orderhooks_pg_conn_failed(
@@ -105,120 +49,7 @@ static void ngx_http_orderhooks_pg_dispatch(
     ngx_http_orderhooks_pg_pool_t *pool);
 static ngx_int_t ngx_http_orderhooks_pg_send(
     ngx_http_orderhooks_pg_conn_t *conn);
-static ngx_int_t ngx_http_orderhooks_pg_send_batch(
-    ngx_http_orderhooks_pg_conn_t *conn);
-static ngx_int_t ngx_http_orderhooks_pg_build_arrays(
-    ngx_http_orderhooks_pg_conn_t *conn, const char **values, int *lengths);
-static void ngx_http_orderhooks_pg_requeue_batch(
-    ngx_http_orderhooks_pg_conn_t *conn, ngx_uint_t solo);
-static void ngx_http_orderhooks_pg_complete(ngx_http_orderhooks_pg_job_t *job,
-    ngx_int_t rc);
 static void ngx_http_orderhooks_pg_job_timeout(ngx_event_t *ev);
-static ngx_str_t *ngx_http_orderhooks_pg_error(ngx_str_t *dst,
-    const char *msg);
-static void ngx_http_orderhooks_pg_count(ngx_http_orderhooks_pg_pool_t *pool,
-    ngx_http_orderhooks_db_err_e kind);
-
-
-static const Oid  ngx_http_orderhooks_insert_types[] = {
-    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
-    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
-    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
-    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
-    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
-    NGX_HTTP_ORDERHOOKS_TEXTARRAYOID,
-    NGX_HTTP_ORDERHOOKS_BYTEAARRAYOID
-};
-
-
-/*
- * One statement records a whole batch of webhooks: the rows travel as
- * binary arrays (no escaping of bodies), ON CONFLICT makes duplicates
- * race-free, and the final SELECT gives every input row its id, whether
- * it was inserted now or found from an earlier delivery.
- */
-
-static ngx_http_orderhooks_pg_stmt_t  ngx_http_orderhooks_pg_insert = {
-    "oh_insert",
-    "WITH input AS ("
-    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-    " $5::text[], $6::text[], $7::bytea[]) WITH ORDINALITY"
-    " AS i(source, provider, event_id, event_type, remote_addr, headers,"
-    " body, ord)"
-    "), ins AS ("
-    " INSERT INTO orderhooks.webhook_events"
-    " (source, provider, event_id, event_type, remote_addr, headers, body,"
-    " body_size)"
-    " SELECT source, provider, event_id, event_type, remote_addr::inet,"
-    " headers::jsonb, body, length(body) FROM input ORDER BY ord"
-    " ON CONFLICT (source, event_id) WHERE state <> 'rejected' DO NOTHING"
-    " RETURNING id, source, event_id"
-    ") SELECT i.ord, coalesce(ins.id, e.id), ins.id IS NOT NULL"
-    " FROM input i"
-    " LEFT JOIN ins ON ins.source = i.source AND ins.event_id = i.event_id"
-    " LEFT JOIN orderhooks.webhook_events e ON ins.id IS NULL"
-    " AND e.source = i.source AND e.event_id = i.event_id"
-    " AND e.state <> 'rejected'"
-    " ORDER BY i.ord",
-    NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS,
-    ngx_http_orderhooks_insert_types
-};
-
-
-static ngx_http_orderhooks_pg_stmt_t  ngx_http_orderhooks_pg_stmts[] = {
-
-    /* NGX_HTTP_ORDERHOOKS_STMT_REJECT */
-    { "oh_reject",
-      "INSERT INTO orderhooks.webhook_events"
-      " (source, provider, event_id, event_type, remote_addr, headers, body,"
-      " body_size, state, reject_reason)"
-      " VALUES ($1, $2, $3, $4, $5::inet, $6::jsonb, $7, $8::integer,"
-      " 'rejected', $9) RETURNING id",
-      9, NULL },
-
-    /* NGX_HTTP_ORDERHOOKS_STMT_HEALTH: the queue, for health checks */
-    { "oh_health",
-      "SELECT count(*) FILTER (WHERE state = 'pending'),"
-      " count(*) FILTER (WHERE state = 'retry'),"
-      " count(*) FILTER (WHERE state = 'dead'),"
-      " greatest(0, coalesce(floor(extract(epoch FROM now()"
-      " - min(received_at) FILTER (WHERE state = 'pending'))), 0))::bigint"
-      " FROM orderhooks.webhook_events"
-      " WHERE state IN ('pending', 'retry', 'dead')",
-      0, NULL },
-
-    /*
-     * NGX_HTTP_ORDERHOOKS_STMT_TRACK: what a customer may see of one
-     * order, as JSON; no ids, amounts, emails or notes.  $1 order number,
-     * $2 email (compared case-insensitively).
-     */
-    { "oh_track",
-      "SELECT row_to_json(r) FROM (SELECT o.order_number,"
-      " CASE o.status WHEN 'payment_mismatch' THEN 'processing'"
-      " ELSE o.status END AS status,"
-      " to_char(coalesce(o.shipped_at, s.shipped_at) AT TIME ZONE 'UTC',"
-      " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS shipped_at,"
-      " to_char(coalesce(o.delivered_at, s.delivered_at) AT TIME ZONE 'UTC',"
-      " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS delivered_at,"
-      " coalesce(o.tracking_number, s.tracking_number) AS tracking_number,"
-      " coalesce(o.carrier, s.carrier) AS carrier,"
-      " coalesce(o.tracking_url, s.tracking_url) AS tracking_url,"
-      " coalesce((SELECT array_to_json(array_agg(e ORDER BY e.\"time\"))"
-      " FROM (SELECT to_char(t.occurred_at AT TIME ZONE 'UTC',"
-      " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS \"time\","
-      " t.status_code AS status, t.status_label AS label, t.description,"
-      " t.location FROM orderhooks.tracking_events t"
-      " JOIN orderhooks.shipments sh ON sh.id = t.shipment_id"
-      " WHERE sh.order_id = o.id) e), '[]'::json) AS events"
-      " FROM orderhooks.orders o"
-      " LEFT JOIN LATERAL (SELECT tracking_number, carrier, tracking_url,"
-      " shipped_at, delivered_at FROM orderhooks.shipments"
-      " WHERE order_id = o.id AND NOT is_return ORDER BY id DESC LIMIT 1)"
-      " s ON true"
-      " WHERE o.order_number = $1 AND lower(o.customer_email) = lower($2))"
-      " r",
-      2, NULL }
-};
 
 
 char *
@@ -733,7 +564,7 @@ ngx_http_orderhooks_pg_read(ngx_http_orderhooks_pg_conn_t *conn)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_orderhooks_pg_flush(ngx_http_orderhooks_pg_conn_t *conn)
 {
     int  rc;
@@ -839,119 +670,6 @@ ngx_http_orderhooks_pg_statement_done(ngx_http_orderhooks_pg_conn_t *conn)
     }
 
     ngx_http_orderhooks_pg_dispatch(conn->pool);
-}
-
-
-static void
-ngx_http_orderhooks_pg_batch_done(ngx_http_orderhooks_pg_conn_t *conn,
-    PGresult *res)
-{
-    int                             row, rows;
-    char                           *sqlstate;
-    ngx_int_t                       ord, id;
-    ngx_str_t                       msg;
-    ngx_uint_t                      i, j, n;
-    ngx_http_orderhooks_pg_job_t   *job, *done[1024];
-
-    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-        ngx_http_orderhooks_pg_count(conn->pool,
-                                     NGX_HTTP_ORDERHOOKS_DB_ERR_STATEMENT);
-
-        ngx_log_error(NGX_LOG_ERR, conn->pool->log, 0,
-                      "orderhooks: recording %ui webhook(s) failed: "
-                      "SQLSTATE %s: %V", conn->nbatch,
-                      sqlstate ? sqlstate : "-",
-                      ngx_http_orderhooks_pg_error(&msg,
-                          res ? PQresultErrorMessage(res)
-                              : PQerrorMessage(conn->pg)));
-
-        /* isolate the row the database refused: retry each one alone */
-
-        if (conn->nbatch > 1) {
-            ngx_http_orderhooks_pg_requeue_batch(conn, 1);
-            conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
-            return;
-        }
-
-        rows = 0;
-
-    } else {
-        rows = PQntuples(res);
-    }
-
-    n = conn->nbatch;
-
-    for (i = 0; i < n; i++) {
-        done[i] = conn->batch[i];
-        conn->batch[i] = NULL;
-    }
-
-    conn->nbatch = 0;
-    conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
-
-    for (i = 0; i < n; i++) {
-        job = done[i];
-
-        if (job == NULL) {
-            continue;
-        }
-
-        job->in_flight = 0;
-        job->rc = NGX_ERROR;
-
-        for (row = 0; row < rows; row++) {
-            ord = ngx_atoi((u_char *) PQgetvalue(res, row, 0),
-                           PQgetlength(res, row, 0));
-
-            if (ord != (ngx_int_t) i + 1) {
-                continue;
-            }
-
-            if (PQgetisnull(res, row, 1)) {
-                break;
-            }
-
-            id = ngx_atoi((u_char *) PQgetvalue(res, row, 1),
-                          PQgetlength(res, row, 1));
-
-            job->row_id = id;
-            job->inserted = (PQgetvalue(res, row, 2)[0] == 't');
-            job->rc = NGX_OK;
-
-            /* the same event twice in one batch: only the first is new */
-
-            for (j = 0; j < i; j++) {
-                if (done[j] && done[j]->row_id == id && done[j]->inserted) {
-                    job->inserted = 0;
-                }
-            }
-
-            break;
-        }
-
-        if (job->rc != NGX_OK && rows > 0
-            && job->retries < NGX_HTTP_ORDERHOOKS_RETRIES)
-        {
-            /*
-             * A concurrent transaction inserted the same event after our
-             * snapshot was taken: ask again and the row will be visible.
-             */
-
-            job->retries++;
-            ngx_queue_insert_head(&conn->pool->jobs, &job->queue);
-            job->queued = 1;
-            conn->pool->waiting++;
-            done[i] = NULL;
-        }
-    }
-
-    for (i = 0; i < n; i++) {
-        if (done[i]) {
-            ngx_http_orderhooks_pg_complete(done[i], done[i]->rc);
-        }
-    }
 }
 
 
@@ -1209,195 +927,7 @@ ngx_http_orderhooks_pg_send(ngx_http_orderhooks_pg_conn_t *conn)
 }
 
 
-static ngx_int_t
-ngx_http_orderhooks_pg_send_batch(ngx_http_orderhooks_pg_conn_t *conn)
-{
-    int                             lengths[NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS];
-    int                             formats[NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS];
-    size_t                          bytes;
-    ngx_uint_t                      i;
-    const char                     *values[NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS];
-    ngx_queue_t                    *q, *next;
-    ngx_http_orderhooks_pg_job_t   *job;
-    ngx_http_orderhooks_pg_pool_t  *pool;
-
-    pool = conn->pool;
-    bytes = 0;
-    conn->nbatch = 0;
-
-    for (q = ngx_queue_head(&pool->jobs);
-         q != ngx_queue_sentinel(&pool->jobs)
-         && conn->nbatch < pool->conf->batch;
-         q = next)
-    {
-        next = ngx_queue_next(q);
-        job = ngx_queue_data(q, ngx_http_orderhooks_pg_job_t, queue);
-
-        if (job->kind != NGX_HTTP_ORDERHOOKS_JOB_EVENT) {
-            continue;
-        }
-
-        if (conn->nbatch > 0
-            && (job->solo || conn->batch[0]->solo
-                || bytes + (size_t) job->lengths[6] > pool->conf->batch_bytes))
-        {
-            break;
-        }
-
-        bytes += job->lengths[6];
-
-        ngx_queue_remove(q);
-        job->queued = 0;
-        pool->waiting--;
-        job->in_flight = 1;
-
-        conn->batch[conn->nbatch++] = job;
-    }
-
-    conn->state = NGX_HTTP_ORDERHOOKS_CONN_BUSY;
-
-    if (ngx_http_orderhooks_pg_build_arrays(conn, values, lengths) != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ALERT, pool->log, 0,
-                      "orderhooks: out of memory building a batch");
-        ngx_http_orderhooks_pg_requeue_batch(conn, 0);
-        conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
-        return NGX_OK;
-    }
-
-    for (i = 0; i < NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS; i++) {
-        formats[i] = 1;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pool->log, 0,
-                   "orderhooks: recording %ui webhook(s)", conn->nbatch);
-
-    if (!PQsendQueryPrepared(conn->pg, ngx_http_orderhooks_pg_insert.name,
-                             NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS, values,
-                             lengths, formats, 0))
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_orderhooks_pg_flush(conn);
-}
-
-
-/*
- * The batch travels as seven one-dimensional arrays in PostgreSQL's
- * binary array format: ndim, has-null flag, element type, length, lower
- * bound, then a length-prefixed value per element (-1 for NULL).
- */
-
-static ngx_int_t
-ngx_http_orderhooks_pg_build_arrays(ngx_http_orderhooks_pg_conn_t *conn,
-    const char **values, int *lengths)
-{
-    u_char                        *p, *start;
-    size_t                         need;
-    uint32_t                       v;
-    ngx_uint_t                     i, k, hasnull;
-    ngx_http_orderhooks_pg_job_t  *job;
-
-    need = 0;
-
-    for (k = 0; k < NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS; k++) {
-        need += 20;
-
-        for (i = 0; i < conn->nbatch; i++) {
-            job = conn->batch[i];
-            need += 4 + (job->values[k] ? (size_t) job->lengths[k] : 0);
-        }
-    }
-
-    if (need > conn->buf_size) {
-        if (conn->buf) {
-            ngx_free(conn->buf);
-        }
-
-        conn->buf_size = ngx_max(need, 64 * 1024);
-        conn->buf = ngx_alloc(conn->buf_size, conn->pool->log);
-
-        if (conn->buf == NULL) {
-            conn->buf_size = 0;
-            return NGX_ERROR;
-        }
-    }
-
-    p = conn->buf;
-
-#define ngx_http_orderhooks_put32(p, n)                                       \
-    v = htonl((uint32_t) (n)); p = ngx_cpymem(p, &v, 4)
-
-    for (k = 0; k < NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS; k++) {
-        start = p;
-
-        hasnull = 0;
-        for (i = 0; i < conn->nbatch; i++) {
-            if (conn->batch[i]->values[k] == NULL) {
-                hasnull = 1;
-            }
-        }
-
-        ngx_http_orderhooks_put32(p, 1);
-        ngx_http_orderhooks_put32(p, hasnull);
-        ngx_http_orderhooks_put32(p, k == 6 ? NGX_HTTP_ORDERHOOKS_BYTEAOID
-                                            : NGX_HTTP_ORDERHOOKS_TEXTOID);
-        ngx_http_orderhooks_put32(p, conn->nbatch);
-        ngx_http_orderhooks_put32(p, 1);
-
-        for (i = 0; i < conn->nbatch; i++) {
-            job = conn->batch[i];
-
-            if (job->values[k] == NULL) {
-                ngx_http_orderhooks_put32(p, -1);
-                continue;
-            }
-
-            ngx_http_orderhooks_put32(p, job->lengths[k]);
-            p = ngx_cpymem(p, job->values[k], job->lengths[k]);
-        }
-
-        values[k] = (const char *) start;
-        lengths[k] = (int) (p - start);
-    }
-
-#undef ngx_http_orderhooks_put32
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_orderhooks_pg_requeue_batch(ngx_http_orderhooks_pg_conn_t *conn,
-    ngx_uint_t solo)
-{
-    ngx_uint_t                     i;
-    ngx_http_orderhooks_pg_job_t  *job;
-
-    /* back to the head of the queue, in their original order */
-
-    for (i = conn->nbatch; i > 0; i--) {
-        job = conn->batch[i - 1];
-        conn->batch[i - 1] = NULL;
-
-        if (job == NULL) {
-            continue;
-        }
-
-        job->in_flight = 0;
-        job->solo = solo;
-
-        ngx_queue_insert_head(&conn->pool->jobs, &job->queue);
-        job->queued = 1;
-        conn->pool->waiting++;
-    }
-
-    conn->nbatch = 0;
-}
-
-
-static void
+void
 ngx_http_orderhooks_pg_complete(ngx_http_orderhooks_pg_job_t *job,
     ngx_int_t rc)
 {
@@ -1441,7 +971,7 @@ ngx_http_orderhooks_pg_job_timeout(ngx_event_t *ev)
 
 /* libpq's messages end in a newline and may hold several lines: log one */
 
-static ngx_str_t *
+ngx_str_t *
 ngx_http_orderhooks_pg_error(ngx_str_t *dst, const char *msg)
 {
     u_char  *p;
@@ -1458,7 +988,7 @@ ngx_http_orderhooks_pg_error(ngx_str_t *dst, const char *msg)
 }
 
 
-static void
+void
 ngx_http_orderhooks_pg_count(ngx_http_orderhooks_pg_pool_t *pool,
     ngx_http_orderhooks_db_err_e kind)
 {

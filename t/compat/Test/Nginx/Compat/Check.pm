@@ -247,13 +247,14 @@ sub check_error_log {
     if (@unwanted) {
         $lines //= Test::Nginx::Compat::Server::error_log_lines();
         for my $pat (@unwanted) {
-            my ($hit) = grep { line_matches($_, $pat) } @$lines;
-            if (defined $hit) {
-                chomp(my $l = $hit);
+            # One failure per offending line, like the real runner.
+            my @hits = grep { line_matches($_, $pat) } @$lines;
+            for my $hit (@hits) {
                 Test::More::fail("$name - pattern \"" . fmt($pat)
                     . "\" should not match any line in error.log but "
-                    . "matches line \"" . fmt($l) . "\" (req $repeat)");
-            } else {
+                    . "matches line \"" . fmt($hit) . "\" (req $repeat)");
+            }
+            if (!@hits) {
                 Test::More::pass("$name - pattern \"" . fmt($pat)
                     . "\" does not match a line in error.log (req $repeat)");
             }
