@@ -34,6 +34,7 @@ $(BUILD)/core/%.o: core/%.c $(CORE_HDRS)
 include ngx_http_orderhooks_module/module.mk
 include worker/worker.mk
 include tests/unit/unit.mk
+-include fuzz/fuzz.mk
 
 # Every test: unit tests, then the Test::Nginx suites against a private
 # PostgreSQL cluster.  TEST_NGINX_LIB=<dir> uses a real Test::Nginx

@@ -107,6 +107,9 @@ sub shiprocket {
                    'sha256:' . Digest::SHA::sha256_hex($b)];
 }
 
+# n(suffix): this run's order number
+sub n { return "$::P$_[0]" }
+
 # reqs(names) / hdrs(names): the request and more_headers arrays.
 sub reqs { return [map { "POST $::D{$_}[0]\n$::D{$_}[1]" } @_] }
 sub hdrs { return [map { $::D{$_}[2] } @_] }
@@ -346,7 +349,7 @@ __DATA__
 
 === TEST 1: generic payment: 129.99 USD pays an order created by the admin command
 --- init
-::create_order("${::P}G1", '129.99', 'USD');
+::create_order(::n('G1'), '129.99', 'USD');
 --- request eval
 ::reqs('g_pay')
 --- more_headers eval
@@ -356,20 +359,417 @@ __DATA__
 --- steps eval
 [sub { ::worker() }]
 --- after_sql eval
-::order_sql("${::P}G1", 'o.status, o.total_minor, o.paid_minor, '
+::order_sql(::n('G1'), 'o.status, o.total_minor, o.paid_minor, '
     . 'o.paid_at IS NOT NULL')
-. ::sql_rows('orderhooks.payment_reconciliation', "${::P}G1",
+. ::sql_rows('orderhooks.payment_reconciliation', ::n('G1'),
              "status, expected_minor, received_minor")
-. ::sql_rows('orderhooks.payments', "${::P}G1",
+. ::sql_rows('orderhooks.payments', ::n('G1'),
              "provider, provider_payment_id, status, amount_minor, currency")
 . ::event_sql('g_pay', 'state, attempts')
-. ::history_sql("${::P}G1")
+. ::history_sql(::n('G1'))
 --- after_sql_result eval
 "paid|12999|12999|t
 matched|12999|12999
-generic|txn_${::P}G1|succeeded|12999|USD
+generic|txn_" . ::n("G1") . "|succeeded|12999|USD
 done|1
 -|pending_payment|t
 pending_payment|paid|t"
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: generic refund: the whole amount refunded -> refunded, one refund row
+--- init
+::create_order(::n('G2'), '20.50', 'EUR');
+--- request eval
+::reqs('g2_pay', 'g2_refund')
+--- more_headers eval
+::hdrs('g2_pay', 'g2_refund')
+--- error_code eval
+[200, 200]
+--- steps eval
+[sub { ::worker() }, sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('G2'), 'o.status, o.paid_minor, o.refunded_minor')
+. ::sql_rows('orderhooks.refunds', ::n('G2'),
+             'provider, status, amount_minor, currency')
+. ::history_sql(::n('G2'))
+--- after_sql_result
+refunded|2050|2050
+generic|processed|2050|EUR
+-|pending_payment|t
+pending_payment|paid|t
+paid|refunded|t
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: stripe: payment by metadata.order_number, refund and charge.refunded counted once
+--- init
+::create_order(::n('S1'), '49.00', 'EUR', '--provider', 'stripe');
+--- request eval
+::reqs('s_pay', 's_charge_refunded', 's_refund')
+--- more_headers eval
+::hdrs('s_pay', 's_charge_refunded', 's_refund')
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[qr/"status":"recorded"/, qr/"status":"recorded"/, qr/"status":"recorded"/]
+--- steps eval
+[sub {
+    ::worker();
+    Test::More::is(sql(::order_sql(::n('S1'), 'status, paid_minor')),
+                   'paid|4900', 'stripe: paid before the refund');
+ }, undef, sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('S1'), 'o.status, o.paid_minor, o.refunded_minor, '
+    . 'o.provider_payment_id')
+. ::sql_rows('orderhooks.refunds', ::n('S1'),
+             'provider_refund_id, status, amount_minor, currency')
+. ::event_sql('s_charge_refunded', 'state')
+. ::event_sql('s_refund', 'state')
+--- after_sql_result eval
+"refunded|4900|4900|pi_" . ::n('S1') . "
+re_" . ::n('S1') . "|processed|4900|EUR
+done
+done"
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: razorpay: payment.captured by notes.order_number, refund.processed by payment id
+--- init
+::create_order(::n('R1'), '1500.00', 'INR', '--provider', 'razorpay');
+--- request eval
+::reqs('r_pay', 'r_refund')
+--- more_headers eval
+::hdrs('r_pay', 'r_refund')
+--- error_code eval
+[200, 200]
+--- steps eval
+[sub {
+    ::worker();
+    Test::More::is(sql(::order_sql(::n('R1'), 'status, paid_minor')),
+                   'paid|150000', 'razorpay: paid before the refund');
+ }, sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('R1'), 'o.status, o.paid_minor, o.refunded_minor')
+. ::sql_rows('orderhooks.payments', ::n('R1'),
+             'provider, provider_payment_id, status, amount_minor')
+. ::sql_rows('orderhooks.refunds', ::n('R1'),
+             'provider_refund_id, provider_payment_id, status, amount_minor')
+--- after_sql_result eval
+"refunded|150000|150000
+razorpay|pay_" . ::n('R1') . "|succeeded|150000
+rfnd_" . ::n('R1') . "|pay_" . ::n('R1') . "|processed|150000"
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: stitch: payment by externalReference, partial refund keeps it paid
+--- init
+::create_order(::n('T1'), '250.00', 'ZAR', '--provider', 'stitch');
+--- request eval
+::reqs('t_pay', 't_refund')
+--- more_headers eval
+::hdrs('t_pay', 't_refund')
+--- error_code eval
+[200, 200]
+--- steps eval
+[sub { ::worker() }, sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('T1'), 'o.status, o.paid_minor, o.refunded_minor')
+. ::sql_rows('orderhooks.payment_reconciliation', ::n('T1'),
+             'status, expected_minor, received_minor, received_currency')
+. ::sql_rows('orderhooks.refunds', ::n('T1'),
+             'provider, status, amount_minor, currency')
+--- after_sql_result
+paid|25000|10000
+matched|25000|25000|ZAR
+stitch|processed|10000|ZAR
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: generic tracking: paid -> shipped -> delivered, each scan stored once
+--- init
+::create_order(::n('K1'), '35.00', 'USD');
+--- request eval
+::reqs('k_pay', 'k_transit', 'k_delivered')
+--- more_headers eval
+::hdrs('k_pay', 'k_transit', 'k_delivered')
+--- error_code eval
+[200, 200, 200]
+--- steps eval
+[sub { ::worker() },
+ sub {
+    ::worker();
+    Test::More::is(sql(::order_sql(::n('K1'),
+                       'status, tracking_number, carrier')),
+                   'shipped|ZX' . ::n('K1') . '|AliExpress',
+                   'generic tracking: shipped');
+ },
+ sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('K1'), "o.status, o.shipped_at = '2025-01-10T14:20:00Z', "
+    . "o.delivered_at = '2025-01-13T10:00:00Z', o.tracking_url")
+. ::sql_rows('orderhooks.shipments', ::n('K1'),
+             'tracking_number, carrier, status')
+. "SELECT t.status_code, t.location, t.occurred_at = '2025-01-11T09:00:00Z'"
+. " OR t.occurred_at = '2025-01-13T10:00:00Z' FROM orderhooks.tracking_events"
+. " t JOIN orderhooks.shipments s ON s.id = t.shipment_id WHERE"
+. " s.tracking_number = " . sql_quote('ZX' . ::n('K1'))
+. " ORDER BY t.occurred_at;\n"
+. ::history_sql(::n('K1'))
+--- after_sql_result eval
+"delivered|t|t|https://t.example/ZX" . ::n('K1') . "
+ZX" . ::n('K1') . "|AliExpress|delivered
+in_transit|Shenzhen|t
+delivered|Berlin|t
+-|pending_payment|t
+pending_payment|paid|t
+paid|shipped|t
+shipped|delivered|t"
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: shiprocket: IN TRANSIT -> DELIVERED on a paid order, scans stored once
+--- init
+::create_order(::n('H1'), '999.00', 'INR', '--status', 'paid');
+--- request eval
+::reqs('h_transit', 'h_delivered')
+--- more_headers eval
+::hdrs('h_transit', 'h_delivered')
+--- error_code eval
+[200, 200]
+--- steps eval
+[sub {
+    ::worker();
+    Test::More::is(sql(::order_sql(::n('H1'), 'status, tracking_number')),
+                   'shipped|AWB' . ::n('H1'), 'shiprocket: shipped');
+ },
+ sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('H1'), "o.status, o.carrier, o.tracking_number, "
+    . "o.delivered_at = '2025-05-25 16:02:10+05:30'")
+. "SELECT count(*), count(DISTINCT (t.status_code, t.occurred_at)) FROM"
+. " orderhooks.tracking_events t JOIN orderhooks.shipments s ON"
+. " s.id = t.shipment_id WHERE s.tracking_number = "
+. sql_quote('AWB' . ::n('H1')) . ";\n"
+. ::history_sql(::n('H1'))
+--- after_sql_result eval
+"delivered|Delhivery Surface|AWB" . ::n('H1') . "|t
+3|3
+-|paid|t
+paid|shipped|t
+shipped|delivered|t"
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: duplicates: the same delivery twice and a resend under a new id pay once
+--- init
+::create_order(::n('D1'), '19.99', 'USD');
+--- request eval
+::reqs('d_pay', 'd_pay', 'd_pay_resent', 'd_pay_resent')
+--- more_headers eval
+::hdrs('d_pay', 'd_pay', 'd_pay_resent', 'd_pay_resent')
+--- error_code eval
+[200, 200, 200, 200]
+--- response_body_like eval
+[qr/"status":"recorded"/, qr/"status":"duplicate"/,
+ qr/"status":"recorded"/, qr/"status":"duplicate"/]
+--- steps eval
+[undef, undef, sub { ::worker() }, sub { ::worker() }]
+--- after_sql eval
+"SELECT count(*), count(*) FILTER (WHERE state = 'done') FROM"
+. " orderhooks.webhook_events WHERE event_id IN ("
+. sql_quote($::D{d_pay}[4]) . ', ' . sql_quote($::D{d_pay_resent}[4])
+. ");\n"
+. ::order_sql(::n('D1'), 'o.status, o.paid_minor')
+. ::sql_rows('orderhooks.payments', ::n('D1'), 'status, amount_minor')
+. ::sql_rows('orderhooks.payment_reconciliation', ::n('D1'), 'status')
+. ::history_sql(::n('D1'))
+--- after_sql_result
+2|2
+paid|1999
+succeeded|1999
+matched
+-|pending_payment|t
+pending_payment|paid|t
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: out of order: delivered, then a late in-transit: stays delivered, refusal recorded
+--- init
+::create_order(::n('O1'), '5.00', 'USD', '--status', 'paid');
+--- request eval
+::reqs('o_delivered', 'o_transit')
+--- more_headers eval
+::hdrs('o_delivered', 'o_transit')
+--- error_code eval
+[200, 200]
+--- steps eval
+[undef, sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('O1'), 'o.status')
+. ::event_sql('o_delivered', 'state')
+. ::event_sql('o_transit', 'state')
+. ::sql_rows('orderhooks.shipments', ::n('O1'), 'status')
+. ::history_sql(::n('O1'))
+--- after_sql_result
+delivered
+done
+done
+delivered
+-|paid|t
+paid|delivered|t
+delivered|shipped|f
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: out of order on shiprocket: DELIVERED then IN TRANSIT, one worker run
+--- init
+::create_order(::n('O2'), '5.00', 'INR', '--status', 'paid');
+--- request eval
+::reqs('o_sr_delivered', 'o_sr_transit')
+--- more_headers eval
+::hdrs('o_sr_delivered', 'o_sr_transit')
+--- error_code eval
+[200, 200]
+--- steps eval
+[undef, sub { ::worker() }]
+--- after_sql eval
+::order_sql(::n('O2'), 'o.status')
+. "SELECT count(*) FROM orderhooks.tracking_events t JOIN"
+. " orderhooks.shipments s ON s.id = t.shipment_id WHERE"
+. " s.tracking_number = " . sql_quote('AWB' . ::n('O2')) . ";\n"
+. ::history_sql(::n('O2'))
+--- after_sql_result
+delivered
+3
+-|paid|t
+paid|delivered|t
+delivered|shipped|f
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: unknown order: retried with backoff, dead after the last attempt, replayed once the order exists
+--- request eval
+::reqs('u_pay')
+--- more_headers eval
+::hdrs('u_pay')
+--- error_code: 200
+--- steps eval
+[sub {
+    ::worker();
+    ::event_is('u_pay', 'retry|1|order not found', 'first attempt -> retry');
+    my $due = sql(::event_sql('u_pay',
+        'extract(epoch FROM next_attempt_at - now())::int'));
+    Test::More::ok($due >= 260 && $due <= 331,
+                   "retry due in 5 min +- 10 % ($due s)");
+    ::worker();
+    ::event_is('u_pay', 'retry|1|order not found', 'not claimed before due');
+    # the default schedule has 5 steps: make the 6th attempt due now
+    sql(q{UPDATE orderhooks.webhook_events SET attempts = 5,
+          next_attempt_at = now() WHERE event_id = :'p1'}, $::D{u_pay}[4]);
+    ::worker();
+    ::event_is('u_pay', 'dead|6|order not found', 'dead after the backoff');
+    ::create_order(::n('U1'), '9.99', 'USD');
+    my $id = sql(::event_sql('u_pay', 'id'));
+    Test::More::like(::admin('replay', $id), qr/pending again/,
+                     'admin replay puts it back');
+    ::event_is('u_pay', 'pending|0|order not found', 'replayed: pending');
+    ::worker();
+ }]
+--- after_sql eval
+::event_sql('u_pay', "state, attempts, processed_at IS NOT NULL")
+. ::order_sql(::n('U1'), 'o.status, o.paid_minor')
+--- after_sql_result
+done|1|t
+paid|999
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: malformed payloads: dead at once, the reason kept, the order untouched
+--- init
+::create_order(::n('M1'), '5.00', 'USD');
+--- request eval
+::reqs('m_decimals', 'm_notjson', 'm_rzp')
+--- more_headers eval
+::hdrs('m_decimals', 'm_notjson', 'm_rzp')
+--- error_code eval
+[200, 200, 200]
+--- steps eval
+[undef, undef, sub {
+    my @log = ::worker();
+    for my $e ('m_decimals', 'm_notjson', 'm_rzp') {
+        my $id = sql(::event_sql($e, 'id'));
+        Test::More::is(scalar(grep { /"msg":"event dead"/
+                                     && /"webhook_id":$id\b/ } @log), 1,
+                       "$e: logged dead once");
+    }
+ }]
+--- after_sql eval
+::event_sql('m_decimals', "state, attempts, last_error LIKE 'malformed: %'")
+. ::event_sql('m_notjson', "state, attempts, last_error LIKE 'malformed: %'")
+. ::event_sql('m_rzp', "state, attempts, last_error LIKE 'malformed: %'")
+. ::order_sql(::n('M1'), 'o.status, o.paid_minor')
+. ::sql_rows('orderhooks.payments', ::n('M1'), 'status')
+--- after_sql_result
+dead|1|t
+dead|1|t
+dead|1|t
+pending_payment|0
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: replay --force of an applied payment changes nothing
+--- init
+::create_order(::n('X1'), '15.00', 'USD');
+--- request eval
+::reqs('x_pay')
+--- more_headers eval
+::hdrs('x_pay')
+--- error_code: 200
+--- steps eval
+[sub {
+    ::worker();
+    my $id = sql(::event_sql('x_pay', 'id'));
+    ::admin('replay', $id, '--force');
+    ::event_is('x_pay', 'pending|0|', 'forced replay: pending');
+    ::worker();
+ }]
+--- after_sql eval
+::event_sql('x_pay', 'state, attempts')
+. ::order_sql(::n('X1'), 'o.status, o.paid_minor')
+. ::sql_rows('orderhooks.payments', ::n('X1'), 'status, amount_minor')
+. ::sql_rows('orderhooks.payment_reconciliation', ::n('X1'), 'status')
+. ::history_sql(::n('X1'))
+--- after_sql_result
+done|1
+paid|1500
+succeeded|1500
+matched
+-|pending_payment|t
+pending_payment|paid|t
 --- no_error_log
 [error]

@@ -13,7 +13,6 @@ use warnings;
 use Test::Base -base;
 
 use List::Util qw(shuffle);
-use POSIX ();
 use Time::HiRes qw(sleep);
 
 use Test::Nginx::Compat::Server ();

@@ -132,42 +132,38 @@ sub requests_from_block {
         bail("$name - request $i should be a string or an array of "
              . "packets") if ref $one ne 'ARRAY';
 
-        # A request given as packets: built as a whole, then sent split at
-        # the same body offsets as given, honouring delay_before.
         my @packets = map { ref $_ ? $_ : { value => $_ } } @$one;
         my $text = join '', map { $_->{value} } @packets;
         my $bytes = build_request($name, $text, $hdr, 'close');
-        my $head_len = length($bytes) - length(_trailing_body($bytes));
-        my $consumed = length($text) - length((split /\n/, $text, 2)[1] // '');
-        my @sent;
-        my $pos = 0;
-        for my $p (@packets) {
-            my $end = $pos + length $p->{value};
-            push @sent, { %$p, end => $end };
-            $pos = $end;
-        }
-        # Map each packet's end offset in the text onto the built request.
-        my @built;
-        my $from = 0;
-        for my $k (0 .. $#sent) {
-            my $to = $k == $#sent ? length $bytes
-                   : $sent[$k]{end} <= $consumed ? $head_len
-                   : $head_len + $sent[$k]{end} - $consumed;
-            $to = length $bytes if $to > length $bytes;
-            $to = $from if $to < $from;
-            push @built, { value => substr($bytes, $from, $to - $from),
-                           delay_before => $sent[$k]{delay_before} };
-            $from = $to;
-        }
+        my @built = split_like_packets($bytes, $text, \@packets);
         push @out, \@built;
     }
     return \@out;
 }
 
-sub _trailing_body {
-    my ($bytes) = @_;
-    my $i = index $bytes, "\r\n\r\n";
-    return $i < 0 ? '' : substr $bytes, $i + 4;
+# split_like_packets($bytes, $text, $packets): the built request $bytes cut
+# where the packets of $text were cut: a cut inside the request line stays
+# there, a cut inside the body moves by the length of the added headers;
+# each piece keeps its packet's delay_before.
+sub split_like_packets {
+    my ($bytes, $text, $packets) = @_;
+    my $line_len = index($text, "\n") + 1 || length $text;
+    my $head_len = index($bytes, "\r\n\r\n") + 4;
+
+    my @out;
+    my ($from, $end) = (0, 0);
+    for my $k (0 .. $#$packets) {
+        $end += length $packets->[$k]{value};
+        my $to = $k == $#$packets   ? length $bytes
+               : $end < $line_len   ? $end
+               : $head_len + $end - $line_len;
+        $to = length $bytes if $to > length $bytes;
+        $to = $from if $to < $from;
+        push @out, { value => substr($bytes, $from, $to - $from),
+                     delay_before => $packets->[$k]{delay_before} };
+        $from = $to;
+    }
+    return @out;
 }
 
 sub connect_server {
