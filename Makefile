@@ -39,6 +39,7 @@ include tests/unit/unit.mk
 # Every test: unit tests, then the Test::Nginx suites against a private
 # PostgreSQL cluster.  TEST_NGINX_LIB=<dir> uses a real Test::Nginx
 # checkout instead of the runner carried in t/compat.
+export TEST_NGINX_LIB
 test: all unit
 	scripts/run-t-suites
 

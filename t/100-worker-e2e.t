@@ -558,7 +558,7 @@ shipped|delivered|t"
  sub { ::worker() }]
 --- after_sql eval
 ::order_sql(::n('H1'), "o.status, o.carrier, o.tracking_number, "
-    . "o.delivered_at = '2025-05-25 16:02:10+05:30'")
+    . "o.delivered_at = '2023-05-25 16:02:10+05:30'")
 . "SELECT count(*), count(DISTINCT (t.status_code, t.occurred_at)) FROM"
 . " orderhooks.tracking_events t JOIN orderhooks.shipments s ON"
 . " s.id = t.shipment_id WHERE s.tracking_number = "

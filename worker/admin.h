@@ -23,5 +23,7 @@ int events_command(const admin_opts_t *opts, int argc, char **argv);
 int replay_command(const admin_opts_t *opts, int argc, char **argv);
 int reconcile_command(const admin_opts_t *opts, int argc, char **argv);
 int prune_command(const admin_opts_t *opts, int argc, char **argv);
+int notifications_command(const admin_opts_t *opts, int argc,
+    char **argv);
 
 #endif /* OH_ADMIN_H */

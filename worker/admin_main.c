@@ -29,6 +29,8 @@ static const admin_command_t  admin_commands[] = {
       "resolve a payment mismatch with a note" },
     { "prune",     prune_command,
       "delete processed webhook events older than N days" },
+    { "notifications", notifications_command,
+      "list customer notifications by state; resend one" },
     { NULL, NULL, NULL }
 };
 
@@ -114,7 +116,7 @@ admin_usage(FILE *out)
 "\n"
 "Commands:\n", ADMIN_PROG);
     for (cmd = admin_commands; cmd->name != NULL; cmd++) {
-        fprintf(out, "  %-10s %s\n", cmd->name, cmd->summary);
+        fprintf(out, "  %-13s %s\n", cmd->name, cmd->summary);
     }
     fprintf(out,
 "\n"

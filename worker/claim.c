@@ -9,6 +9,7 @@
 #include "apply.h"
 #include "claim.h"
 #include "log.h"
+#include "mail_outbox.h"
 #include "oh_backoff.h"
 #include "oh_normalize.h"
 #include "pgarray.h"
@@ -234,7 +235,9 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
         if (careful && db_command(w->conn, "SAVEPOINT oh_event", err) != 0) {
             return -1;
         }
-        if (apply_event(w->conn, &src, &r->ev, o, &r->res, &aerr) != 0) {
+        if (apply_event(w->conn, &src, &r->ev, o, &r->res, &aerr) != 0
+            || mail_outbox_add(w, r->id, o, &r->ev, &r->res, &aerr) != 0)
+        {
             if (!careful || db_lost(w->conn)) {
                 *err = aerr;
                 return -1;

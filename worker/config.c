@@ -9,7 +9,8 @@
 #include "config.h"
 
 typedef enum {
-    CT_STRING, CT_INT, CT_MS, CT_BOOL, CT_BACKOFF, CT_PERCENT, CT_LEVEL
+    CT_STRING, CT_INT, CT_MS, CT_BOOL, CT_BACKOFF, CT_PERCENT, CT_LEVEL,
+    CT_TLS
 } config_type_t;
 
 typedef struct {
@@ -37,16 +38,39 @@ static const config_entry_t  config_table[] = {
       3600000 },
     { "log_file", CT_STRING, OFF(log_file), "", 1, 0, 0 },
     { "log_level", CT_LEVEL, OFF(log_level), "info", 1, 0, 0 },
+    { "mail", CT_BOOL, OFF(mail), "off", 0, 0, 1 },
+    { "mail_url", CT_STRING, OFF(mail_url), "smtp://127.0.0.1:25", 0, 0,
+      0 },
+    { "mail_tls", CT_TLS, OFF(mail_tls), "required", 0, 0, 0 },
+    { "mail_username", CT_STRING, OFF(mail_username), "", 0, 0, 0 },
+    { "mail_password_file", CT_STRING, OFF(mail_password_file), "", 0, 0,
+      0 },
+    { "mail_from", CT_STRING, OFF(mail_from), "", 0, 0, 0 },
+    { "mail_reply_to", CT_STRING, OFF(mail_reply_to), "", 0, 0, 0 },
+    { "mail_support_contact", CT_STRING, OFF(mail_support_contact), "", 0,
+      0, 0 },
+    { "mail_templates", CT_STRING, OFF(mail_templates),
+      "/etc/orderhooks/templates", 0, 0, 0 },
+    { "mail_batch_size", CT_INT, OFF(mail_batch_size), "20", 1, 1, 1000 },
+    { "mail_timeout", CT_MS, OFF(mail_timeout_ms), "30s", 1, 1000,
+      600000 },
+    { "mail_lease", CT_MS, OFF(mail_lease_ms), "5m", 1, 1000, 86400000 },
+    { "mail_backoff", CT_BACKOFF, OFF(mail_backoff), "1m,5m,15m,1h,4h,12h",
+      1, 0, 0 },
     { NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
 static const char *const  config_type_names[] = {
     "string", "integer", "duration", "bool", "durations", "percent",
-    "enum"
+    "enum", "enum"
 };
 
 static const char *const  config_levels[] = {
     "debug", "info", "warn", "error", NULL
+};
+
+static const char *const  config_tls_names[] = {
+    "required", "try", "off", NULL
 };
 
 static int config_parse_ms(const char *v, long *out);
@@ -133,6 +157,14 @@ config_set_entry(worker_config_t *cfg, const config_entry_t *e,
         for (i = 0; config_levels[i] != NULL; i++) {
             if (strcmp(value, config_levels[i]) == 0) {
                 *(log_level_t *) field = (log_level_t) i;
+                return 0;
+            }
+        }
+        break;
+    case CT_TLS:
+        for (i = 0; config_tls_names[i] != NULL; i++) {
+            if (strcmp(value, config_tls_names[i]) == 0) {
+                *(mail_tls_t *) field = (mail_tls_t) i;
                 return 0;
             }
         }
@@ -253,8 +285,35 @@ config_field_size(const config_entry_t *e)
     case CT_BACKOFF: return sizeof(oh_backoff_t);
     case CT_PERCENT: return sizeof(unsigned);
     case CT_LEVEL:   return sizeof(log_level_t);
+    case CT_TLS:     return sizeof(mail_tls_t);
     default:         return sizeof(int);
     }
+}
+
+
+int
+config_check(const worker_config_t *cfg, char *err, size_t errsize)
+{
+    if (!cfg->mail) {
+        return 0;
+    }
+    if (strchr(cfg->mail_from, '@') == NULL) {
+        snprintf(err, errsize, "mail_from: an address is needed when mail "
+                 "is on");
+        return -1;
+    }
+    if (strncmp(cfg->mail_url, "smtp://", 7) != 0
+        && strncmp(cfg->mail_url, "smtps://", 8) != 0)
+    {
+        snprintf(err, errsize, "mail_url: smtp:// or smtps:// expected");
+        return -1;
+    }
+    if (cfg->mail_lease_ms <= cfg->mail_timeout_ms) {
+        snprintf(err, errsize, "mail_lease must be longer than "
+                 "mail_timeout");
+        return -1;
+    }
+    return 0;
 }
 
 

@@ -7,7 +7,6 @@
 #include "db.h"
 #include "log.h"
 
-static int db_prepare(PGconn *conn, const db_stmt_t *stmts);
 static void db_fill_error(PGconn *conn, const PGresult *res,
     db_error_t *err);
 
@@ -31,7 +30,7 @@ db_fill_error(PGconn *conn, const PGresult *res, db_error_t *err)
 }
 
 
-static int
+int
 db_prepare(PGconn *conn, const db_stmt_t *stmts)
 {
     PGresult    *res;

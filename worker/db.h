@@ -27,6 +27,13 @@ typedef struct {
  */
 PGconn *db_connect(const char *conninfo);
 
+/*
+ * Prepares a NULL-terminated list of statements (for concerns that are
+ * switched on by configuration).  Returns 0, or -1 (logged).
+ */
+int db_prepare(PGconn *conn, const db_stmt_t *stmts)
+    __attribute__((warn_unused_result));
+
 /* Runs a statement without parameters; returns 0, or -1 (err filled). */
 int db_command(PGconn *conn, const char *sql, db_error_t *err)
     __attribute__((warn_unused_result));

@@ -13,6 +13,10 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "mail_deliver.h"
+#include "mail_outbox.h"
+#include "mail_render.h"
+#include "mail_send.h"
 #include "notify.h"
 #include "service.h"
 #include "worker.h"
@@ -48,6 +52,8 @@ static int main_load_config(const main_args_t *a, worker_config_t *cfg);
 static int main_signals(void);
 static int main_handle_signals(int sigfd, const main_args_t *a,
     worker_config_t *cfg);
+static int main_mail_open(worker_t *w, const worker_config_t *cfg);
+static void main_mail_close(worker_t *w);
 static int main_connect(worker_t *w, int sigfd, int once);
 static int main_loop(worker_t *w, const main_args_t *a,
     worker_config_t *cfg, int sigfd);
@@ -175,7 +181,48 @@ main_load_config(const main_args_t *a, worker_config_t *cfg)
         log_write(LOG_LEVEL_ERROR, "invalid --db", "error", err, NULL);
         return -1;
     }
+    if (config_check(cfg, err, sizeof(err)) != 0) {
+        log_write(LOG_LEVEL_ERROR, "invalid configuration", "error", err,
+                  NULL);
+        return -1;
+    }
     return 0;
+}
+
+
+/* With mail on: the templates (errors reported now) and the sender. */
+static int
+main_mail_open(worker_t *w, const worker_config_t *cfg)
+{
+    mail_templates_t  *t;
+    char               err[CONFIG_STR_MAX + 300];
+
+    if (!cfg->mail) {
+        return 0;
+    }
+    if (mail_templates_load(cfg->mail_templates, &t, err, sizeof(err)) != 0)
+    {
+        log_write(LOG_LEVEL_ERROR, "invalid notification template", "error",
+                  err, NULL);
+        return -1;
+    }
+    w->mail_templates = t;
+    if (mail_sender_open(cfg, &w->mail_sender, err, sizeof(err)) != 0) {
+        log_write(LOG_LEVEL_ERROR, "cannot set up mail delivery", "error",
+                  err, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+
+static void
+main_mail_close(worker_t *w)
+{
+    mail_templates_free((mail_templates_t *) w->mail_templates);
+    w->mail_templates = NULL;
+    mail_sender_close(w->mail_sender);
+    w->mail_sender = NULL;
 }
 
 
@@ -243,6 +290,9 @@ main_connect(worker_t *w, int sigfd, int once)
     for (;;) {
         w->conn = db_connect(w->cfg->db);
         if (w->conn != NULL
+            && (w->mail_templates == NULL
+                || (db_prepare(w->conn, mail_outbox_statements) == 0
+                    && db_prepare(w->conn, mail_deliver_statements) == 0))
             && (!w->cfg->listen || once || notify_listen(w->conn) == 0))
         {
             return 0;
@@ -265,7 +315,8 @@ main_connect(worker_t *w, int sigfd, int once)
 static int
 main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
 {
-    int              claimed, wd = service_watchdog_ms(), wait_ms;
+    int              claimed, mailed = 0, wd = service_watchdog_ms();
+    int              wait_ms;
     notify_result_t  nr;
 
     for (;;) {
@@ -286,8 +337,20 @@ main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
             notify_wait(NULL, sigfd, 1000);
             continue;
         }
+        if (w->mail_templates != NULL && mail_deliver_batch(w, &mailed) != 0)
+        {
+            if (a->once) {
+                return 1;
+            }
+            if (db_lost(w->conn)) {
+                PQfinish(w->conn);
+                w->conn = NULL;
+            }
+            notify_wait(NULL, sigfd, 1000);
+            continue;
+        }
         service_watchdog();
-        if (claimed >= cfg->batch_size) {
+        if (claimed >= cfg->batch_size || mailed >= cfg->mail_batch_size) {
             continue;              /* more may be due right away */
         }
         if (a->once) {
@@ -327,23 +390,30 @@ main(int argc, char **argv)
                 strerror(errno));
         return 2;
     }
+    memset(&w, 0, sizeof(w));
+    w.cfg = &cfg;
+    if (main_mail_open(&w, &cfg) != 0) {
+        main_mail_close(&w);
+        return 2;
+    }
     if (args.check) {
+        main_mail_close(&w);
         printf("configuration ok\n");
         return 0;
     }
     sigfd = main_signals();
     if (sigfd < 0) {
         log_write(LOG_LEVEL_ERROR, "cannot set up signals", NULL);
+        main_mail_close(&w);
         return 1;
     }
 
-    memset(&w, 0, sizeof(w));
-    w.cfg = &cfg;
     w.rng = (uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32) ^ 0x9e37u;
     log_write(LOG_LEVEL_INFO, "starting", "mode",
               args.once ? "once" : "daemon", NULL);
     if (!args.once) {
         if (main_connect(&w, sigfd, 0) != 0) {
+            main_mail_close(&w);
             return 0;
         }
         service_ready();
@@ -351,6 +421,7 @@ main(int argc, char **argv)
     rc = main_loop(&w, &args, &cfg, sigfd);
     service_stopping();
     PQfinish(w.conn);
+    main_mail_close(&w);
     close(sigfd);
     {
         char  a[24], f[24];

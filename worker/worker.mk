@@ -7,7 +7,7 @@ WORKER_SRCS   := $(sort $(filter-out worker/admin%.c,$(wildcard worker/*.c)))
 WORKER_HDRS   := $(filter-out worker/admin%.h,$(wildcard worker/*.h))
 WORKER_OBJS   := $(WORKER_SRCS:worker/%.c=$(BUILD)/worker/%.o)
 WORKER_CFLAGS := $(CORE_CFLAGS) -Iworker
-WORKER_LIBS   := -lpq -lcjson -lcrypto -lsystemd -lm $(CORE_LIBS)
+WORKER_LIBS   := -lpq -lcurl -lcjson -lcrypto -lsystemd -lm $(CORE_LIBS)
 
 .PHONY: worker-test
 
