@@ -519,6 +519,14 @@ ngx_http_orderhooks_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    /* cache manager and loader processes serve no requests */
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
     omcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_orderhooks_module);
     if (omcf == NULL || omcf->db.conninfo.data == NULL) {
