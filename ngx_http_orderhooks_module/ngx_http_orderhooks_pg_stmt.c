@@ -31,7 +31,8 @@ static const Oid  ngx_http_orderhooks_insert_types[] = {
  * One statement records a whole batch of webhooks: the rows travel as
  * binary arrays (no escaping of bodies), ON CONFLICT makes duplicates
  * race-free, and the final SELECT gives every input row its id, whether
- * it was inserted now or found from an earlier delivery.
+ * it was inserted now or found from an earlier delivery (coalesce() only
+ * runs that lookup for rows the INSERT skipped).
  */
 
 ngx_http_orderhooks_pg_stmt_t  ngx_http_orderhooks_pg_insert = {
@@ -49,12 +50,12 @@ ngx_http_orderhooks_pg_stmt_t  ngx_http_orderhooks_pg_insert = {
     " headers::jsonb, body, length(body) FROM input ORDER BY ord"
     " ON CONFLICT (source, event_id) WHERE state <> 'rejected' DO NOTHING"
     " RETURNING id, source, event_id"
-    ") SELECT i.ord, coalesce(ins.id, e.id), ins.id IS NOT NULL"
+    ") SELECT i.ord, coalesce(ins.id, (SELECT e.id"
+    " FROM orderhooks.webhook_events e WHERE e.source = i.source"
+    " AND e.event_id = i.event_id AND e.state <> 'rejected')),"
+    " ins.id IS NOT NULL"
     " FROM input i"
     " LEFT JOIN ins ON ins.source = i.source AND ins.event_id = i.event_id"
-    " LEFT JOIN orderhooks.webhook_events e ON ins.id IS NULL"
-    " AND e.source = i.source AND e.event_id = i.event_id"
-    " AND e.state <> 'rejected'"
     " ORDER BY i.ord",
     NGX_HTTP_ORDERHOOKS_EVENT_NPARAMS,
     ngx_http_orderhooks_insert_types
