@@ -15,7 +15,8 @@ FUZZ_SAN        := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
                    -Werror -O1 -g -I$(CURDIR)/core -I$(PG_INCDIR) \
                    $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_ALL        := $(sort $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_ALL        := $(sort $(patsubst fuzz/fuzz_%.c,%,\
+                                $(wildcard fuzz/fuzz_*.c)))
 FUZZ_TARGETS    ?= $(FUZZ_ALL)
 FUZZ_BINS       := $(FUZZ_ALL:%=$(FUZZ_BUILD)/bin/fuzz_%)
 FUZZ_CORE_OBJS  := $(CORE_SRCS:core/%.c=$(FUZZ_BUILD)/core/%.o)

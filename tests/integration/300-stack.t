@@ -9,7 +9,8 @@ use Time::HiRes qw(sleep);
 my $repo = $ENV{TEST_NGINX_REPO} // die "run through scripts/run-t-suites\n";
 my $dir = "$repo/var/test-stack";
 my %env = (OH_STACK_DIR => $dir, OH_STACK_PORT => 18088,
-           OH_STACK_PG_PORT => 55438);
+           OH_STACK_PG_PORT => 55438, OH_STACK_SMTP_PORT => 2531,
+           OH_STACK_MAIL_DIR => "$dir/mail");
 local @ENV{keys %env} = values %env;
 my $admin = "$repo/build/bin/orderhooks-admin";
 my $db = "host=$dir/pg/sock port=55438 dbname=orderhooks user=postgres";
@@ -35,6 +36,16 @@ for (1 .. 50) {
     sleep 0.2;
 }
 like($status, qr/"status"\s*:\s*"paid"/, 'the worker applied it: DEMO-1001 is paid');
+
+# the order confirmation reaches the stack's mail sink
+my $mail = '';
+for (1 .. 75) {
+    $mail = `cat '$dir'/mail/* 2>/dev/null`;
+    last if $mail =~ /DEMO-1001/;
+    sleep 0.2;
+}
+like($mail, qr/^To:.*customer\@example\.com/mi, 'a confirmation email was delivered to the customer');
+like($mail, qr/DEMO-1001/, 'it names the order');
 
 like(`$repo/scripts/stack status 2>&1`, qr/worker: running/, 'status reports the worker');
 my $down = `$repo/scripts/stack down 2>&1`;
