@@ -47,8 +47,11 @@ static void ngx_http_orderhooks_pg_fail_queued(
     ngx_http_orderhooks_pg_pool_t *pool);
 static void ngx_http_orderhooks_pg_dispatch(
     ngx_http_orderhooks_pg_pool_t *pool);
+static ngx_http_orderhooks_pg_job_t *ngx_http_orderhooks_pg_next(
+    ngx_http_orderhooks_pg_pool_t *pool);
 static ngx_int_t ngx_http_orderhooks_pg_send(
-    ngx_http_orderhooks_pg_conn_t *conn);
+    ngx_http_orderhooks_pg_conn_t *conn, ngx_http_orderhooks_pg_job_t *job);
+static void ngx_http_orderhooks_pg_notified(ngx_http_orderhooks_pg_job_t *job);
 static void ngx_http_orderhooks_pg_job_timeout(ngx_event_t *ev);
 
 
@@ -588,10 +591,32 @@ ngx_http_orderhooks_pg_setup_next(ngx_http_orderhooks_pg_conn_t *conn)
     pool = conn->pool;
 
     if (conn->setup_step == 0) {
+
+        /*
+         * The insert trigger's NOTIFY would serialise our commits; this
+         * session wakes the workers itself, after committing (004).
+         */
+
+        if (!PQsendQueryParams(conn->pg,
+                               "SELECT set_config('orderhooks.notify',"
+                               " 'off', false)", 0, NULL, NULL, NULL, NULL, 0))
+        {
+            ngx_http_orderhooks_pg_conn_failed(conn, "set up");
+            return;
+        }
+
+        if (ngx_http_orderhooks_pg_flush(conn) == NGX_ERROR) {
+            ngx_http_orderhooks_pg_conn_failed(conn, "send");
+        }
+
+        return;
+    }
+
+    if (conn->setup_step == 1) {
         stmt = &ngx_http_orderhooks_pg_insert;
 
-    } else if (conn->setup_step <= NGX_HTTP_ORDERHOOKS_STMT_COUNT) {
-        stmt = &ngx_http_orderhooks_pg_stmts[conn->setup_step - 1];
+    } else if (conn->setup_step <= NGX_HTTP_ORDERHOOKS_STMT_COUNT + 1) {
+        stmt = &ngx_http_orderhooks_pg_stmts[conn->setup_step - 2];
 
     } else {
         conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
@@ -634,7 +659,9 @@ ngx_http_orderhooks_pg_statement_done(ngx_http_orderhooks_pg_conn_t *conn)
 
     if (conn->state == NGX_HTTP_ORDERHOOKS_CONN_SETUP) {
 
-        if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK
+                            && PQresultStatus(res) != PGRES_TUPLES_OK))
+        {
             if (!conn->pool->down) {
                 ngx_log_error(NGX_LOG_ERR, conn->pool->log, 0,
                               "orderhooks: preparing statements failed "
@@ -772,7 +799,12 @@ ngx_http_orderhooks_pg_conn_failed(ngx_http_orderhooks_pg_conn_t *conn,
 
     if (pool->down && ngx_http_orderhooks_pg_alive(pool) == 0) {
         ngx_http_orderhooks_pg_fail_queued(pool);
+        return;
     }
+
+    /* webhooks held back for this connection's batch may go elsewhere */
+
+    ngx_http_orderhooks_pg_dispatch(pool);
 }
 
 
@@ -799,6 +831,7 @@ ngx_http_orderhooks_pg_close(ngx_http_orderhooks_pg_conn_t *conn)
     }
 
     conn->state = NGX_HTTP_ORDERHOOKS_CONN_DOWN;
+    conn->events = 0;
 }
 
 
@@ -872,10 +905,19 @@ ngx_http_orderhooks_pg_fail_queued(ngx_http_orderhooks_pg_pool_t *pool)
 }
 
 
+/*
+ * While one batch of webhooks is being committed, the next one waits in
+ * the queue and grows: a large commit costs about what a small one does,
+ * so splitting webhooks over idle connections would only add commits.
+ * Another connection starts a batch when a whole batch is waiting; other
+ * statements never wait for a batch.
+ */
+
 static void
 ngx_http_orderhooks_pg_dispatch(ngx_http_orderhooks_pg_pool_t *pool)
 {
     ngx_uint_t                      i;
+    ngx_http_orderhooks_pg_job_t   *job;
     ngx_http_orderhooks_pg_conn_t  *conn;
 
     for (i = 0; i < pool->conf->size && !ngx_queue_empty(&pool->jobs); i++) {
@@ -885,28 +927,64 @@ ngx_http_orderhooks_pg_dispatch(ngx_http_orderhooks_pg_pool_t *pool)
             continue;
         }
 
-        if (ngx_http_orderhooks_pg_send(conn) != NGX_OK) {
+        job = ngx_http_orderhooks_pg_next(pool);
+        if (job == NULL) {
+            return;
+        }
+
+        if (ngx_http_orderhooks_pg_send(conn, job) != NGX_OK) {
             ngx_http_orderhooks_pg_conn_failed(conn, "send");
         }
     }
 }
 
 
-static ngx_int_t
-ngx_http_orderhooks_pg_send(ngx_http_orderhooks_pg_conn_t *conn)
+static ngx_http_orderhooks_pg_job_t *
+ngx_http_orderhooks_pg_next(ngx_http_orderhooks_pg_pool_t *pool)
 {
+    ngx_uint_t                      i, hold;
     ngx_queue_t                    *q;
     ngx_http_orderhooks_pg_job_t   *job;
-    ngx_http_orderhooks_pg_stmt_t  *stmt;
 
-    q = ngx_queue_head(&conn->pool->jobs);
-    job = ngx_queue_data(q, ngx_http_orderhooks_pg_job_t, queue);
+    hold = 0;
+
+    if (pool->waiting < pool->conf->batch) {
+        for (i = 0; i < pool->conf->size; i++) {
+            if (pool->conns[i].state == NGX_HTTP_ORDERHOOKS_CONN_BUSY
+                && pool->conns[i].events)
+            {
+                hold = 1;
+                break;
+            }
+        }
+    }
+
+    for (q = ngx_queue_head(&pool->jobs);
+         q != ngx_queue_sentinel(&pool->jobs);
+         q = ngx_queue_next(q))
+    {
+        job = ngx_queue_data(q, ngx_http_orderhooks_pg_job_t, queue);
+
+        if (job->kind != NGX_HTTP_ORDERHOOKS_JOB_EVENT || !hold) {
+            return job;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_orderhooks_pg_send(ngx_http_orderhooks_pg_conn_t *conn,
+    ngx_http_orderhooks_pg_job_t *job)
+{
+    ngx_http_orderhooks_pg_stmt_t  *stmt;
 
     if (job->kind == NGX_HTTP_ORDERHOOKS_JOB_EVENT) {
         return ngx_http_orderhooks_pg_send_batch(conn);
     }
 
-    ngx_queue_remove(q);
+    ngx_queue_remove(&job->queue);
     job->queued = 0;
     conn->pool->waiting--;
 
@@ -994,5 +1072,57 @@ ngx_http_orderhooks_pg_count(ngx_http_orderhooks_pg_pool_t *pool,
 {
     if (pool->conf->errors) {
         (void) ngx_atomic_fetch_add(&pool->conf->errors[kind], 1);
+    }
+}
+
+
+/*
+ * After a commit that recorded webhooks: one pg_notify() wakes the
+ * workers.  At most one is outstanding; commits meanwhile ask for one more,
+ * sent when it returns, so no commit is left without a wake-up after it.
+ */
+
+void
+ngx_http_orderhooks_pg_wake_workers(ngx_http_orderhooks_pg_pool_t *pool)
+{
+    ngx_http_orderhooks_pg_job_t  *job;
+
+    if (pool->notify_busy) {
+        pool->notify_again = 1;
+        return;
+    }
+
+    job = &pool->notify;
+    ngx_memzero(job, sizeof(ngx_http_orderhooks_pg_job_t));
+
+    job->kind = NGX_HTTP_ORDERHOOKS_JOB_QUERY;
+    job->stmt = NGX_HTTP_ORDERHOOKS_STMT_NOTIFY;
+    job->handler = ngx_http_orderhooks_pg_notified;
+    job->data = pool;
+    job->log = pool->log;
+
+    if (ngx_http_orderhooks_pg_post(pool, job) == NGX_OK) {
+        pool->notify_busy = 1;
+    }
+}
+
+
+static void
+ngx_http_orderhooks_pg_notified(ngx_http_orderhooks_pg_job_t *job)
+{
+    ngx_http_orderhooks_pg_pool_t  *pool;
+
+    pool = job->data;
+
+    if (job->result) {
+        PQclear(job->result);
+        job->result = NULL;
+    }
+
+    pool->notify_busy = 0;
+
+    if (pool->notify_again) {
+        pool->notify_again = 0;
+        ngx_http_orderhooks_pg_wake_workers(pool);
     }
 }

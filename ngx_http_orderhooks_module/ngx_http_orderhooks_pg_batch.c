@@ -68,6 +68,7 @@ ngx_http_orderhooks_pg_send_batch(ngx_http_orderhooks_pg_conn_t *conn)
     }
 
     conn->state = NGX_HTTP_ORDERHOOKS_CONN_BUSY;
+    conn->events = 1;
 
     if (ngx_http_orderhooks_pg_build_arrays(conn, values, lengths) != NGX_OK)
     {
@@ -75,6 +76,7 @@ ngx_http_orderhooks_pg_send_batch(ngx_http_orderhooks_pg_conn_t *conn)
                       "orderhooks: out of memory building a batch");
         ngx_http_orderhooks_pg_requeue_batch(conn, 0);
         conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+        conn->events = 0;
         return NGX_OK;
     }
 
@@ -183,7 +185,7 @@ ngx_http_orderhooks_pg_batch_done(ngx_http_orderhooks_pg_conn_t *conn,
     char                           *sqlstate;
     ngx_int_t                       ord, id;
     ngx_str_t                       msg;
-    ngx_uint_t                      i, j, n;
+    ngx_uint_t                      i, j, n, inserted;
     ngx_http_orderhooks_pg_job_t   *job, *done[1024];
 
     if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -205,6 +207,7 @@ ngx_http_orderhooks_pg_batch_done(ngx_http_orderhooks_pg_conn_t *conn,
         if (conn->nbatch > 1) {
             ngx_http_orderhooks_pg_requeue_batch(conn, 1);
             conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+            conn->events = 0;
             return;
         }
 
@@ -223,6 +226,8 @@ ngx_http_orderhooks_pg_batch_done(ngx_http_orderhooks_pg_conn_t *conn,
 
     conn->nbatch = 0;
     conn->state = NGX_HTTP_ORDERHOOKS_CONN_IDLE;
+    conn->events = 0;
+    inserted = 0;
 
     for (i = 0; i < n; i++) {
         job = done[i];
@@ -282,8 +287,13 @@ ngx_http_orderhooks_pg_batch_done(ngx_http_orderhooks_pg_conn_t *conn,
 
     for (i = 0; i < n; i++) {
         if (done[i]) {
+            inserted |= done[i]->inserted;
             ngx_http_orderhooks_pg_complete(done[i], done[i]->rc);
         }
+    }
+
+    if (inserted) {
+        ngx_http_orderhooks_pg_wake_workers(conn->pool);
     }
 }
 

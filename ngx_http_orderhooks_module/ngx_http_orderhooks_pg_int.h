@@ -36,6 +36,7 @@ typedef struct {
     ngx_http_orderhooks_pg_job_t     **batch;
     ngx_uint_t                         nbatch;
     PGresult                          *result;
+    unsigned                           events:1;  /* a webhook batch */
 
     u_char                            *buf;     /* binary arrays */
     size_t                             buf_size;
@@ -52,6 +53,10 @@ struct ngx_http_orderhooks_pg_pool_s {
     ngx_msec_t                         backoff;
     unsigned                           down:1;
     unsigned                           failing:1;  /* outage logged */
+
+    ngx_http_orderhooks_pg_job_t       notify;     /* wakes the workers */
+    unsigned                           notify_busy:1;
+    unsigned                           notify_again:1;
 };
 
 
@@ -69,6 +74,7 @@ void ngx_http_orderhooks_pg_complete(ngx_http_orderhooks_pg_job_t *job,
 ngx_str_t *ngx_http_orderhooks_pg_error(ngx_str_t *dst, const char *msg);
 void ngx_http_orderhooks_pg_count(ngx_http_orderhooks_pg_pool_t *pool,
     ngx_http_orderhooks_db_err_e kind);
+void ngx_http_orderhooks_pg_wake_workers(ngx_http_orderhooks_pg_pool_t *pool);
 
 /* ngx_http_orderhooks_pg_batch.c */
 ngx_int_t ngx_http_orderhooks_pg_send_batch(

@@ -116,5 +116,10 @@ ngx_http_orderhooks_pg_stmt_t
       " s ON true"
       " WHERE o.order_number = $1 AND lower(o.customer_email) = lower($2))"
       " r",
-      2, NULL }
+      2, NULL },
+
+    /* NGX_HTTP_ORDERHOOKS_STMT_NOTIFY: wake the workers after a commit */
+    { "oh_notify",
+      "SELECT pg_notify('orderhooks_webhook_events', '')",
+      0, NULL }
 };
