@@ -59,6 +59,8 @@ ngx_int_t ngx_http_orderhooks_track_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_orderhooks_send_json(ngx_http_request_t *r,
     ngx_uint_t status, u_char *body, size_t len);
+ngx_int_t ngx_http_orderhooks_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len);
 ngx_int_t ngx_http_orderhooks_add_header(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
 ngx_int_t ngx_http_orderhooks_send_unavailable(ngx_http_request_t *r);

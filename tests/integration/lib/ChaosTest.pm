@@ -229,12 +229,15 @@ sub load_run {
     my (%o) = @_;
     my $dir = tempdir('oh-chaos-load-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     my $stop = $o{stop_file};
+    my $parent = $$;
     my @pids;
     for my $c (0 .. $o{clients} - 1) {
         my $pid = fork // die "fork: $!";
         if ($pid == 0) {
             open my $fh, '>', "$dir/$c" or POSIX::_exit(1);
             for (my $seq = 0; ; $seq++) {
+                # never outlive the test that started us
+                last if getppid() != $parent;
                 last if defined $stop && -e $stop;
                 my $r = $o{next}->($c, $seq) or last;
                 my $t0 = time;
@@ -251,7 +254,12 @@ sub load_run {
         }
         push @pids, $pid;
     }
-    $o{during}->() if $o{during};
+    if (!eval { $o{during}->() if $o{during}; 1 }) {
+        my $err = $@;
+        kill 'TERM', @pids;
+        waitpid $_, 0 for @pids;
+        die $err;
+    }
     waitpid $_, 0 for @pids;
     my @res;
     for my $c (0 .. $o{clients} - 1) {
