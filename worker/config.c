@@ -42,6 +42,7 @@ static const config_entry_t  config_table[] = {
     { "mail_url", CT_STRING, OFF(mail_url), "smtp://127.0.0.1:25", 0, 0,
       0 },
     { "mail_tls", CT_TLS, OFF(mail_tls), "required", 0, 0, 0 },
+    { "mail_ca_file", CT_STRING, OFF(mail_ca_file), "", 0, 0, 0 },
     { "mail_username", CT_STRING, OFF(mail_username), "", 0, 0, 0 },
     { "mail_password_file", CT_STRING, OFF(mail_password_file), "", 0, 0,
       0 },

@@ -36,6 +36,7 @@ typedef struct {
     int           mail;                      /* outbox and delivery on/off */
     char          mail_url[CONFIG_STR_MAX];  /* smtp[s]://host[:port] */
     mail_tls_t    mail_tls;
+    char          mail_ca_file[CONFIG_STR_MAX];  /* "" = system CAs */
     char          mail_username[CONFIG_STR_MAX];
     char          mail_password_file[CONFIG_STR_MAX];
     char          mail_from[CONFIG_STR_MAX];

@@ -243,6 +243,10 @@ mail_send(mail_sender_t *s, const worker_config_t *cfg, const char *from,
     curl_easy_setopt(c, CURLOPT_URL, cfg->mail_url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(c, CURLOPT_USE_SSL, tls[cfg->mail_tls]);
+    if (cfg->mail_ca_file[0] != '\0') {
+        /* a private CA, e.g. a relay with its own certificate */
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->mail_ca_file);
+    }
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, env_from);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, to);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
