@@ -83,17 +83,7 @@ static int claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err);
 static void claim_log(const claim_row_t *r);
 static void claim_free(claim_batch_t *b);
 static int claim_batch(worker_t *w, int careful, int *claimed);
-static double claim_now_ms(void);
 
-
-static double
-claim_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 
 static int
@@ -219,11 +209,11 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
         if (r->norm != OH_NORM_OK) {
             continue;
         }
-        t0 = claim_now_ms();
+        t0 = log_now_ms();
         o = apply_find_order(b->orders, b->norders, &r->ev);
         if (o == NULL) {
             claim_fail(w, r, 0, "order not found");
-            r->ms = claim_now_ms() - t0;
+            r->ms = log_now_ms() - t0;
             continue;
         }
         r->order = o->order_number;
@@ -255,7 +245,7 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
         {
             return -1;
         }
-        r->ms = claim_now_ms() - t0;
+        r->ms = log_now_ms() - t0;
     }
     return 0;
 }

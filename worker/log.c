@@ -96,3 +96,13 @@ log_write(log_level_t level, const char *msg, ...)
     fprintf(log_sink ? log_sink : stderr, "%s\n", line);
     free(line);
 }
+
+
+double
+log_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}

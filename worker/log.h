@@ -23,4 +23,7 @@ void log_write(log_level_t level, const char *msg, ...);
 
 int log_enabled(log_level_t level);
 
+/* Milliseconds on the monotonic clock, for the durations log lines carry. */
+double log_now_ms(void);
+
 #endif /* OH_WORKER_LOG_H */

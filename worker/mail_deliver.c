@@ -57,7 +57,6 @@ const db_stmt_t  mail_deliver_statements[] = {
     { NULL, NULL, 0 }
 };
 
-static double mail_now_ms(void);
 static int mail_deliver_one(worker_t *w, int *claimed);
 static mail_send_result_t mail_deliver_send(worker_t *w,
     const mail_job_t *job, char *answer, size_t answer_size);
@@ -68,15 +67,6 @@ static int mail_deliver_settle(worker_t *w, const mail_job_t *job,
 static void mail_deliver_log(const mail_job_t *job, mail_state_t state,
     int64_t delay, const char *answer, double ms);
 
-
-static double
-mail_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 
 static mail_send_result_t
@@ -130,7 +120,7 @@ mail_deliver_outcome(worker_t *w, const mail_job_t *job,
         return MAIL_FAILED;
     case MAIL_SEND_UNREACHABLE:
         /* the others would fail the same way: wait before trying them */
-        w->mail_paused_until = mail_now_ms() + 1000.0 * b.delays[0];
+        w->mail_paused_until = log_now_ms() + 1000.0 * b.delays[0];
         break;
     case MAIL_SEND_RETRY:
         break;
@@ -228,12 +218,12 @@ mail_deliver_one(worker_t *w, int *claimed)
     job.attempts = PQgetvalue(res, 0, 7);
     job.order = PQgetvalue(res, 0, 8);
 
-    t0 = mail_now_ms();
+    t0 = log_now_ms();
     sr = mail_deliver_send(w, &job, answer, sizeof(answer));
     state = mail_deliver_outcome(w, &job, sr, &delay);
     rc = mail_deliver_settle(w, &job, state, delay, answer);
     if (rc == 0) {
-        mail_deliver_log(&job, state, delay, answer, mail_now_ms() - t0);
+        mail_deliver_log(&job, state, delay, answer, log_now_ms() - t0);
     }
     PQclear(res);
     service_watchdog();
@@ -248,7 +238,7 @@ mail_deliver_batch(worker_t *w, int *claimed)
 
     *claimed = 0;
     for (i = 0; i < w->cfg->mail_batch_size; i++) {
-        if (mail_now_ms() < w->mail_paused_until) {
+        if (log_now_ms() < w->mail_paused_until) {
             break;
         }
         if (mail_deliver_one(w, &one) != 0) {

@@ -55,6 +55,7 @@ static int main_handle_signals(int sigfd, const main_args_t *a,
 static int main_mail_open(worker_t *w, const worker_config_t *cfg);
 static void main_mail_close(worker_t *w);
 static int main_connect(worker_t *w, int sigfd, int once);
+static int main_step_failed(worker_t *w, const main_args_t *a, int sigfd);
 static int main_loop(worker_t *w, const main_args_t *a,
     worker_config_t *cfg, int sigfd);
 
@@ -312,6 +313,26 @@ main_connect(worker_t *w, int sigfd, int once)
 }
 
 
+/*
+ * A claim or mail step failed (logged where it failed): --once gives up;
+ * the daemon drops a lost connection (main_connect reopens it) and pauses
+ * a second before the next round.  Returns 1 when the worker must exit.
+ */
+static int
+main_step_failed(worker_t *w, const main_args_t *a, int sigfd)
+{
+    if (a->once) {
+        return 1;
+    }
+    if (db_lost(w->conn)) {
+        PQfinish(w->conn);
+        w->conn = NULL;
+    }
+    notify_wait(NULL, sigfd, 1000);
+    return 0;
+}
+
+
 static int
 main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
 {
@@ -327,26 +348,16 @@ main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
             return a->once ? 1 : 0;
         }
         if (claim_run_batch(w, &claimed) != 0) {
-            if (a->once) {
+            if (main_step_failed(w, a, sigfd) != 0) {
                 return 1;
             }
-            if (db_lost(w->conn)) {
-                PQfinish(w->conn);
-                w->conn = NULL;
-            }
-            notify_wait(NULL, sigfd, 1000);
             continue;
         }
         if (w->mail_templates != NULL && mail_deliver_batch(w, &mailed) != 0)
         {
-            if (a->once) {
+            if (main_step_failed(w, a, sigfd) != 0) {
                 return 1;
             }
-            if (db_lost(w->conn)) {
-                PQfinish(w->conn);
-                w->conn = NULL;
-            }
-            notify_wait(NULL, sigfd, 1000);
             continue;
         }
         service_watchdog();
