@@ -17,12 +17,14 @@ my $sink = MailSink->new(port => MailSink::port(2));
 my @mail = $sink->worker_args(mail_timeout => '2s', mail_lease => '3s',
                               backoff_jitter => 0);
 
+# note_of(order): its notification's row, or {} while the worker has not
+# written it yet (a slow, e.g. sanitized, worker)
 sub note_of {
     my ($n) = @_;
     return sql_row(q{SELECT n.state, n.attempts, n.message_id,
             n.sending_until > now() AS leased
           FROM orderhooks.notifications n JOIN orderhooks.orders o
-            ON o.id = n.order_id WHERE o.order_number = :'n'}, n => $n);
+            ON o.id = n.order_id WHERE o.order_number = :'n'}, n => $n) // {};
 }
 
 sub pay {
@@ -36,6 +38,7 @@ my $k = "${p}K";
 create_order($k, 'EUR', 1000);
 pay($k);
 my $pid = fork // die;
+END { kill 'KILL', $pid if $pid; }   # never leave the worker behind
 if ($pid == 0) {
     open STDERR, '>', '/dev/null';
     exec worker_bin(), '--db', conninfo(), @mail, '--set', 'poll_interval=60s';
