@@ -1,14 +1,10 @@
-/* apply: domain events applied to orders under the order's row lock. */
+/* apply: domain events decided in C against the batch's locked state. */
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "apply.h"
-#include "pgarray.h"
-
-#define I64(buf, v)  (snprintf(buf, sizeof(buf), "%" PRId64, (int64_t) (v)), \
-                      (const char *) buf)
 
 /* Changes to the order row that one event makes. */
 typedef struct {
@@ -27,269 +23,116 @@ typedef struct {
     const char   *cancelled_at;
 } apply_change_t;
 
-const db_stmt_t  apply_statements[] = {
-    { "apply_lock_orders",
-      "SELECT id, order_number, status, currency, total_minor, paid_minor,"
-      "       refunded_minor, provider_payment_id, provider_order_id"
-      "  FROM orderhooks.orders"
-      " WHERE order_number = ANY ($1::text[])"
-      "    OR provider_payment_id = ANY ($2::text[])"
-      "    OR provider_order_id = ANY ($2::text[])"
-      "    OR id IN (SELECT order_id FROM orderhooks.payments"
-      "               WHERE provider_payment_id = ANY ($2::text[]))"
-      " ORDER BY id FOR UPDATE", 2 },
+const char *const  apply_pay_names[] = {
+    "pending", "authorized", "succeeded", "failed"
+};
 
-    /* payment states only move up: pending, authorized, failed, succeeded */
-    { "apply_payment",
-      "WITH prev AS (SELECT status FROM orderhooks.payments"
-      "               WHERE provider = $2 AND provider_payment_id = $3)"
-      " INSERT INTO orderhooks.payments AS p (order_id, provider,"
-      "        provider_payment_id, status, amount_minor, currency,"
-      "        webhook_event_id)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7)"
-      " ON CONFLICT (provider, provider_payment_id) DO UPDATE SET"
-      "   status = EXCLUDED.status, amount_minor = EXCLUDED.amount_minor,"
-      "   currency = EXCLUDED.currency,"
-      "   webhook_event_id = EXCLUDED.webhook_event_id, updated_at = now()"
-      " WHERE array_position(ARRAY['pending','authorized','failed',"
-      "       'succeeded'], EXCLUDED.status)"
-      "     > array_position(ARRAY['pending','authorized','failed',"
-      "       'succeeded'], p.status)"
-      " RETURNING id, (SELECT status FROM prev)", 7 },
-
-    { "apply_payment_id",
-      "SELECT id, status FROM orderhooks.payments"
-      " WHERE provider = $1 AND provider_payment_id = $2", 2 },
-
-    { "apply_reconcile",
-      "INSERT INTO orderhooks.payment_reconciliation (order_id, payment_id,"
-      "        expected_minor, expected_currency, received_minor,"
-      "        received_currency, status, notes)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-      " ON CONFLICT (payment_id) DO NOTHING", 8 },
-
-    /* a processed refund stays processed; others take the latest state */
-    { "apply_refund",
-      "WITH prev AS (SELECT status FROM orderhooks.refunds"
-      "               WHERE provider = $2 AND provider_refund_id = $3),"
-      "  others AS (SELECT coalesce(sum(amount_minor), 0)::bigint AS s"
-      "               FROM orderhooks.refunds WHERE order_id = $1"
-      "                AND status = 'processed' AND currency = $7"
-      "                AND NOT (provider = $2 AND provider_refund_id = $3))"
-      " INSERT INTO orderhooks.refunds AS r (order_id, provider,"
-      "        provider_refund_id, provider_payment_id, status,"
-      "        amount_minor, currency, webhook_event_id, processed_at)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-      "         CASE WHEN $5 = 'processed' THEN now() END)"
-      " ON CONFLICT (provider, provider_refund_id) DO UPDATE SET"
-      "   status = EXCLUDED.status, amount_minor = EXCLUDED.amount_minor,"
-      "   provider_payment_id = coalesce(EXCLUDED.provider_payment_id,"
-      "                                  r.provider_payment_id),"
-      "   webhook_event_id = EXCLUDED.webhook_event_id,"
-      "   processed_at = EXCLUDED.processed_at, updated_at = now()"
-      " WHERE r.status <> 'processed'"
-      "   AND NOT (r.status = 'failed' AND EXCLUDED.status = 'pending')"
-      " RETURNING status, amount_minor, currency,"
-      "           (SELECT s FROM others), (SELECT status FROM prev)", 8 },
-
-    { "apply_refund_total",
-      "SELECT coalesce(sum(amount_minor), 0)::bigint"
-      "  FROM orderhooks.refunds WHERE order_id = $1"
-      "   AND status = 'processed' AND currency = $2", 2 },
-
-    /* a delivered shipment stays delivered unless it comes back */
-    { "apply_shipment",
-      "INSERT INTO orderhooks.shipments AS s (order_id, order_item_id,"
-      "        tracking_number, carrier, tracking_url, status, is_return,"
-      "        shipped_at, delivered_at)"
-      " VALUES ($1, $2, $3, $4, $5, coalesce($6, 'unknown'), $7, $8, $9)"
-      " ON CONFLICT ON CONSTRAINT shipments_order_item_tracking_key"
-      " DO UPDATE SET"
-      "   carrier = coalesce(EXCLUDED.carrier, s.carrier),"
-      "   tracking_url = coalesce(EXCLUDED.tracking_url, s.tracking_url),"
-      "   status = CASE WHEN $6::text IS NULL THEN s.status"
-      "                 WHEN s.status = 'delivered' AND NOT $10::boolean"
-      "                 THEN s.status ELSE $6 END,"
-      "   is_return = s.is_return OR EXCLUDED.is_return,"
-      "   shipped_at = coalesce(s.shipped_at, EXCLUDED.shipped_at),"
-      "   delivered_at = coalesce(s.delivered_at, EXCLUDED.delivered_at),"
-      "   updated_at = now()"
-      " RETURNING id", 10 },
-
-    { "apply_scans",
-      "INSERT INTO orderhooks.tracking_events (shipment_id, status_code,"
-      "        status_label, description, location, occurred_at,"
-      "        webhook_event_id)"
-      " SELECT $1, c, l, d, loc, t, $7"
-      "   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[],"
-      "               $6::timestamptz[]) AS u (c, l, d, loc, t)"
-      " ON CONFLICT ON CONSTRAINT tracking_events_once_key DO NOTHING", 7 },
-
-    { "apply_order",
-      "WITH u AS ("
-      " UPDATE orderhooks.orders SET status = $2, paid_minor = $3,"
-      "   refunded_minor = $4,"
-      "   payment_provider = coalesce($5, payment_provider),"
-      "   provider_payment_id = coalesce(provider_payment_id, $6),"
-      "   provider_order_id = coalesce(provider_order_id, $7),"
-      "   tracking_number = coalesce($8, tracking_number),"
-      "   carrier = coalesce($9, carrier),"
-      "   tracking_url = coalesce($10, tracking_url),"
-      "   paid_at = coalesce(paid_at, $11),"
-      "   shipped_at = coalesce(shipped_at, $12),"
-      "   delivered_at = coalesce(delivered_at, $13),"
-      "   cancelled_at = coalesce(cancelled_at, $14),"
-      "   updated_at = now()"
-      " WHERE id = $1 RETURNING id)"
-      " INSERT INTO orderhooks.order_status_history (order_id, from_status,"
-      "        to_status, applied, reason, webhook_event_id)"
-      " SELECT id, $15, $16, $17, $18, $19 FROM u"
-      "  WHERE $16::text IS NOT NULL", 19 },
-
-    { NULL, NULL, 0 }
+const char *const  apply_refund_names[] = {
+    "pending", "processed", "failed"
 };
 
 static void apply_target(apply_order_t *o, oh_status_t to,
     apply_change_t *c);
-static int apply_payment(PGconn *conn, const apply_source_t *src,
+static int apply_payment(apply_set_t *set, const apply_source_t *src,
     const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c,
-    apply_result_t *res, db_error_t *err);
-static int apply_reconcile(PGconn *conn, apply_order_t *o,
-    const char *payment_id, const oh_domain_event_t *ev, apply_change_t *c,
-    db_error_t *err);
-static int apply_refund(PGconn *conn, const apply_source_t *src,
+    apply_result_t *res);
+static int apply_reconcile(apply_set_t *set, apply_order_t *o,
+    const apply_payment_t *p, const oh_domain_event_t *ev,
+    apply_change_t *c);
+static int apply_refund(apply_set_t *set, const apply_source_t *src,
     const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c,
-    apply_result_t *res, db_error_t *err);
-static int apply_tracking(PGconn *conn, const apply_source_t *src,
-    const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c,
-    db_error_t *err);
-static int apply_scans(PGconn *conn, const apply_source_t *src,
-    const char *shipment_id, const oh_domain_event_t *ev, db_error_t *err);
-static int apply_save(PGconn *conn, const apply_source_t *src,
-    const apply_order_t *o, const apply_change_t *c, db_error_t *err);
-static int apply_run(PGconn *conn, const char *name, int n,
-    const char *const *params, PGresult **out, db_error_t *err);
+    apply_result_t *res);
+static int apply_refund_step(apply_set_t *set, const apply_source_t *src,
+    const oh_domain_event_t *ev, apply_order_t *o, int64_t *sum);
+static int apply_tracking(apply_set_t *set, const apply_source_t *src,
+    const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c);
+static apply_shipment_t *apply_shipment(apply_set_t *set,
+    const apply_order_t *o, const oh_domain_event_t *ev);
+static int apply_fold(apply_set_t *set, const apply_source_t *src,
+    apply_order_t *o, const apply_change_t *c);
 
 
-static int
-apply_run(PGconn *conn, const char *name, int n, const char *const *params,
-    PGresult **out, db_error_t *err)
+void *
+apply_list_push(void **list, size_t *n, size_t *cap, size_t size)
 {
-    PGresult  *res = db_exec(conn, name, n, params, 0, err);
+    size_t   ncap;
+    void    *p;
 
-    if (res == NULL) {
-        return -1;
-    }
-    if (out != NULL) {
-        *out = res;
-    } else {
-        PQclear(res);
-    }
-    return 0;
-}
-
-
-int
-apply_lock_orders(PGconn *conn, const oh_domain_event_t *const *evs,
-    size_t nevs, apply_order_t **orders, size_t *n, PGresult **keep,
-    db_error_t *err)
-{
-    pgarray_t       nums, refs;
-    const char     *params[2];
-    PGresult       *res = NULL;
-    apply_order_t  *o;
-    size_t          i;
-    int             rows;
-
-    *orders = NULL;
-    *n = 0;
-    *keep = NULL;
-    pgarray_init(&nums);
-    pgarray_init(&refs);
-    for (i = 0; i < nevs; i++) {
-        if (evs[i] == NULL) {
-            continue;
+    if (*n == *cap) {
+        ncap = *cap ? *cap * 2 : 16;
+        p = realloc(*list, ncap * size);
+        if (p == NULL) {
+            return NULL;
         }
-        if (evs[i]->order_number) {
-            pgarray_add(&nums, evs[i]->order_number);
-        }
-        if (evs[i]->payment_ref) {
-            pgarray_add(&refs, evs[i]->payment_ref);
-        }
-        if (evs[i]->provider_order_ref) {
-            pgarray_add(&refs, evs[i]->provider_order_ref);
-        }
+        *list = p;
+        *cap = ncap;
     }
-    params[0] = pgarray_text(&nums);
-    params[1] = pgarray_text(&refs);
-    if (params[0] == NULL || params[1] == NULL) {
-        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-        snprintf(err->message, sizeof(err->message), "out of memory");
-        pgarray_free(&nums);
-        pgarray_free(&refs);
-        return -1;
-    }
-    rows = apply_run(conn, "apply_lock_orders", 2, params, &res, err);
-    pgarray_free(&nums);
-    pgarray_free(&refs);
-    if (rows != 0) {
-        return -1;
-    }
-    rows = PQntuples(res);
-    o = calloc(rows ? (size_t) rows : 1, sizeof(apply_order_t));
-    if (o == NULL) {
-        PQclear(res);
-        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-        snprintf(err->message, sizeof(err->message), "out of memory");
-        return -1;
-    }
-    for (i = 0; i < (size_t) rows; i++) {
-        o[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        o[i].order_number = PQgetvalue(res, i, 1);
-        o[i].status = oh_status_by_name(PQgetvalue(res, i, 2));
-        o[i].currency = PQgetvalue(res, i, 3);
-        o[i].total_minor = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-        o[i].paid_minor = strtoll(PQgetvalue(res, i, 5), NULL, 10);
-        o[i].refunded_minor = strtoll(PQgetvalue(res, i, 6), NULL, 10);
-        o[i].provider_payment_id = PQgetisnull(res, i, 7)
-                                   ? NULL : PQgetvalue(res, i, 7);
-        o[i].provider_order_id = PQgetisnull(res, i, 8)
-                                 ? NULL : PQgetvalue(res, i, 8);
-    }
-    *orders = o;
-    *n = (size_t) rows;
-    *keep = res;
-    return 0;
+    p = (char *) *list + *n * size;
+    memset(p, 0, size);
+    (*n)++;
+    return p;
 }
 
 
 static int
-apply_ref_eq(const char *a, const char *b)
+apply_eq(const char *a, const char *b)
 {
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
 
-apply_order_t *
-apply_find_order(apply_order_t *orders, size_t n, const oh_domain_event_t *ev)
+static int
+apply_eq_null(const char *a, const char *b)
 {
-    size_t  i;
+    return (a == NULL && b == NULL) || apply_eq(a, b);
+}
+
+
+apply_order_t *
+apply_find_order(apply_set_t *set, const oh_domain_event_t *ev)
+{
+    apply_order_t  *o = set->orders;
+    size_t          i, n = set->norders;
 
     for (i = 0; ev->order_number && i < n; i++) {
-        if (strcmp(orders[i].order_number, ev->order_number) == 0) {
-            return &orders[i];
+        if (strcmp(o[i].order_number, ev->order_number) == 0) {
+            return &o[i];
         }
     }
     for (i = 0; i < n; i++) {
-        if (apply_ref_eq(orders[i].provider_payment_id, ev->payment_ref)
-            || apply_ref_eq(orders[i].provider_order_id,
-                            ev->provider_order_ref)
-            || apply_ref_eq(orders[i].provider_order_id, ev->payment_ref))
+        if (apply_eq(o[i].provider_payment_id, ev->payment_ref)
+            || apply_eq(o[i].provider_order_id, ev->provider_order_ref)
+            || apply_eq(o[i].provider_order_id, ev->payment_ref))
         {
-            return &orders[i];
+            return &o[i];
         }
     }
     return NULL;
+}
+
+
+const apply_shipment_t *
+apply_shipment_of(const apply_set_t *set, const apply_order_t *order,
+    const char *tracking_number)
+{
+    const apply_shipment_t  *s, *best = NULL;
+    size_t                   i;
+
+    /* the stored one with the lowest id, else the first new one */
+    for (i = 0; i < set->nshipments; i++) {
+        s = &set->shipments[i];
+        if (s->order_id != order->id
+            || !apply_eq(s->tracking_number, tracking_number))
+        {
+            continue;
+        }
+        if (best == NULL
+            || (s->id != 0 && (best->id == 0 || s->id < best->id)))
+        {
+            best = s;
+        }
+    }
+    return best;
 }
 
 
@@ -330,79 +173,103 @@ apply_target(apply_order_t *o, oh_status_t to, apply_change_t *c)
 
 
 static int
-apply_reconcile(PGconn *conn, apply_order_t *o, const char *payment_id,
-    const oh_domain_event_t *ev, apply_change_t *c, db_error_t *err)
+apply_reconcile(apply_set_t *set, apply_order_t *o, const apply_payment_t *p,
+    const oh_domain_event_t *ev, apply_change_t *c)
 {
-    char         b[4][24], note[160];
-    const char  *p[8];
-    int          same_cur = strcmp(o->currency, ev->currency) == 0;
-    int          matched;
+    apply_reconcile_t  *r;
+    int                 same_cur = strcmp(o->currency, ev->currency) == 0;
 
+    r = APPLY_PUSH(set, reconciles);
+    if (r == NULL) {
+        return -1;
+    }
     if (same_cur) {
         o->paid_minor += ev->amount_minor;
     }
-    matched = same_cur && o->paid_minor == o->total_minor;
+    r->matched = same_cur && o->paid_minor == o->total_minor;
     if (!same_cur) {
-        snprintf(note, sizeof(note), "currency %s received, %s expected",
+        snprintf(r->note, sizeof(r->note), "currency %s received, %s expected",
                  ev->currency, o->currency);
-    } else if (!matched) {
-        snprintf(note, sizeof(note), "%" PRId64 " received in total, %"
+    } else if (!r->matched) {
+        snprintf(r->note, sizeof(r->note), "%" PRId64 " received in total, %"
                  PRId64 " expected", o->paid_minor, o->total_minor);
     }
-    p[0] = I64(b[0], o->id);
-    p[1] = payment_id;
-    p[2] = I64(b[1], o->total_minor);
-    p[3] = o->currency;
-    p[4] = I64(b[2], same_cur ? o->paid_minor : ev->amount_minor);
-    p[5] = ev->currency;
-    p[6] = matched ? "matched" : "mismatch";
-    p[7] = matched ? NULL : note;
+    r->order_id = o->id;
+    r->provider = p->provider;
+    r->ref = p->ref;
+    r->expected_minor = o->total_minor;
+    r->expected_currency = o->currency;
+    r->received_minor = same_cur ? o->paid_minor : ev->amount_minor;
+    r->received_currency = ev->currency;
     c->dirty = 1;
-    apply_target(o, matched ? OH_STATUS_PAID : OH_STATUS_PAYMENT_MISMATCH,
-                 c);
-    return apply_run(conn, "apply_reconcile", 8, p, NULL, err);
+    apply_target(o, r->matched ? OH_STATUS_PAID
+                               : OH_STATUS_PAYMENT_MISMATCH, c);
+    return 0;
 }
 
 
-static const char *const  apply_pay_names[] = {
-    "pending", "authorized", "succeeded", "failed"
-};
+/* Payment states only move up: pending, authorized, failed, succeeded. */
+static int
+apply_pay_rank(int status)
+{
+    switch (status) {
+    case OH_PAY_PENDING:
+        return 0;
+    case OH_PAY_AUTHORIZED:
+        return 1;
+    case OH_PAY_FAILED:
+        return 2;
+    case OH_PAY_SUCCEEDED:
+        return 3;
+    default:
+        return -1;
+    }
+}
 
 
 static int
-apply_payment(PGconn *conn, const apply_source_t *src,
+apply_payment(apply_set_t *set, const apply_source_t *src,
     const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c,
-    apply_result_t *res, db_error_t *err)
+    apply_result_t *res)
 {
-    char         b[3][24], payment_id[24];
-    const char  *p[7], *ref, *prev;
-    PGresult    *r;
-    int          counted;
+    apply_payment_t  *p = NULL;
+    const char       *ref;
+    size_t            i;
+    int               counted;
 
     ref = ev->payment_ref ? ev->payment_ref : src->event_id;
-    p[0] = I64(b[0], o->id);
-    p[1] = src->provider;
-    p[2] = ref;
-    p[3] = apply_pay_names[ev->pay_status];
-    p[4] = I64(b[1], ev->amount_minor);
-    p[5] = ev->currency;
-    p[6] = I64(b[2], src->webhook_id);
-    if (apply_run(conn, "apply_payment", 7, p, &r, err) != 0) {
-        return -1;
+    for (i = 0; i < set->npayments; i++) {
+        if (strcmp(set->payments[i].provider, src->provider) == 0
+            && strcmp(set->payments[i].ref, ref) == 0)
+        {
+            p = &set->payments[i];
+            break;
+        }
     }
-    if (PQntuples(r) == 0) {
+    if (p == NULL) {
+        p = APPLY_PUSH(set, payments);
+        if (p == NULL) {
+            return -1;
+        }
+        p->provider = src->provider;
+        p->ref = ref;
+        p->order_id = o->id;
+        p->status = -1;
+    }
+    if (apply_pay_rank((int) ev->pay_status) <= apply_pay_rank(p->status)) {
         /* the stored payment is already at or beyond this state */
-        PQclear(r);
         res->note = "payment state already recorded";
         if (ev->pay_status == OH_PAY_FAILED) {
             apply_target(o, OH_STATUS_PENDING_PAYMENT, c);
         }
         return 0;
     }
-    snprintf(payment_id, sizeof(payment_id), "%s", PQgetvalue(r, 0, 0));
-    prev = PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1);
-    counted = prev != NULL && strcmp(prev, "succeeded") == 0;
-    PQclear(r);
+    counted = p->status == OH_PAY_SUCCEEDED;
+    p->status = (int) ev->pay_status;
+    p->amount_minor = ev->amount_minor;
+    p->currency = ev->currency;
+    p->webhook_id = src->webhook_id;
+    p->dirty = 1;
 
     c->payment_provider = src->provider;
     c->payment_ref = ref;
@@ -414,7 +281,7 @@ apply_payment(PGconn *conn, const apply_source_t *src,
             res->note = "payment already counted";
             return 0;
         }
-        return apply_reconcile(conn, o, payment_id, ev, c, err);
+        return apply_reconcile(set, o, p, ev, c);
     case OH_PAY_FAILED:
         /* a failure after success is refused: the order never regresses */
         apply_target(o, OH_STATUS_PENDING_PAYMENT, c);
@@ -425,61 +292,108 @@ apply_payment(PGconn *conn, const apply_source_t *src,
 }
 
 
-static const char *const  apply_refund_names[] = {
-    "pending", "processed", "failed"
-};
+/* Processed refunds of the order in `currency`, but for `except`. */
+static int64_t
+apply_refunded(const apply_set_t *set, int64_t order_id,
+    const char *currency, const apply_refund_t *except)
+{
+    const apply_refund_t  *r;
+    int64_t                sum = 0;
+    size_t                 i;
+
+    for (i = 0; i < set->nrefunds; i++) {
+        r = &set->refunds[i];
+        if (r != except && r->order_id == order_id
+            && r->status == OH_REFUND_PROCESSED
+            && strcmp(r->currency, currency) == 0)
+        {
+            sum += r->amount_minor;
+        }
+    }
+    return sum;
+}
+
+
+/*
+ * One refund's new state.  A processed refund stays processed; a failed
+ * one does not go back to pending.  Sets `*sum` to the order's processed
+ * refunds, or -1 when the state was already recorded.
+ */
+static int
+apply_refund_step(apply_set_t *set, const apply_source_t *src,
+    const oh_domain_event_t *ev, apply_order_t *o, int64_t *sum)
+{
+    apply_refund_t  *r = NULL;
+    const char      *id;
+    size_t           i;
+
+    id = ev->refund_id ? ev->refund_id : src->event_id;
+    for (i = 0; i < set->nrefunds; i++) {
+        if (strcmp(set->refunds[i].provider, src->provider) == 0
+            && strcmp(set->refunds[i].refund_id, id) == 0)
+        {
+            r = &set->refunds[i];
+            break;
+        }
+    }
+    if (r == NULL) {
+        r = APPLY_PUSH(set, refunds);
+        if (r == NULL) {
+            return -1;
+        }
+        r->provider = src->provider;
+        r->refund_id = id;
+        r->order_id = o->id;
+        r->status = -1;
+    } else if (r->status == OH_REFUND_PROCESSED
+               || (r->status == OH_REFUND_FAILED
+                   && ev->refund_status == OH_REFUND_PENDING))
+    {
+        *sum = -1;
+        return 0;
+    }
+    r->status = (int) ev->refund_status;
+    r->amount_minor = ev->amount_minor;
+    r->currency = ev->currency;
+    r->payment_ref = ev->payment_ref ? ev->payment_ref : r->payment_ref;
+    r->webhook_id = src->webhook_id;
+    r->dirty = 1;
+
+    *sum = apply_refunded(set, o->id, ev->currency, r);
+    if (r->status == OH_REFUND_PROCESSED
+        && strcmp(r->currency, o->currency) == 0)
+    {
+        *sum += r->amount_minor;
+    }
+    return 0;
+}
 
 
 static int
-apply_refund(PGconn *conn, const apply_source_t *src,
+apply_refund(apply_set_t *set, const apply_source_t *src,
     const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c,
-    apply_result_t *res, db_error_t *err)
+    apply_result_t *res)
 {
-    char         b[3][24];
-    const char  *p[8];
-    PGresult    *r;
-    int64_t      sum;
+    int64_t  sum;
 
     if (strcmp(ev->currency, o->currency) != 0) {
         res->note = "refund currency differs from the order's: not counted";
     }
     if (ev->kind == OH_DOMAIN_REFUND_TOTAL) {
         /* cumulative total: the larger of it and the refunds on record */
-        p[0] = I64(b[0], o->id);
-        p[1] = o->currency;
-        if (apply_run(conn, "apply_refund_total", 2, p, &r, err) != 0) {
-            return -1;
-        }
-        sum = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
+        sum = apply_refunded(set, o->id, o->currency, NULL);
         if (strcmp(ev->currency, o->currency) == 0 && ev->amount_minor > sum)
         {
             sum = ev->amount_minor;
         }
     } else {
-        p[0] = I64(b[0], o->id);
-        p[1] = src->provider;
-        p[2] = ev->refund_id ? ev->refund_id : src->event_id;
-        p[3] = ev->payment_ref;
-        p[4] = apply_refund_names[ev->refund_status];
-        p[5] = I64(b[1], ev->amount_minor);
-        p[6] = ev->currency;
-        p[7] = I64(b[2], src->webhook_id);
-        if (apply_run(conn, "apply_refund", 8, p, &r, err) != 0) {
+        if (apply_refund_step(set, src, ev, o, &sum) != 0) {
             return -1;
         }
-        if (PQntuples(r) == 0) {
-            PQclear(r);
+        if (sum < 0) {
             res->note = "refund state already recorded";
             return 0;
         }
-        sum = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
-        if (strcmp(PQgetvalue(r, 0, 0), "processed") == 0
-            && strcmp(PQgetvalue(r, 0, 2), o->currency) == 0)
-        {
-            sum += strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-        }
-        PQclear(r);
     }
     if (strcmp(ev->currency, o->currency) == 0 && sum > o->refunded_minor) {
         o->refunded_minor = sum;
@@ -492,74 +406,70 @@ apply_refund(PGconn *conn, const apply_source_t *src,
 }
 
 
-static int
-apply_scans(PGconn *conn, const apply_source_t *src, const char *shipment_id,
-    const oh_domain_event_t *ev, db_error_t *err)
+static apply_shipment_t *
+apply_shipment(apply_set_t *set, const apply_order_t *o,
+    const oh_domain_event_t *ev)
 {
-    pgarray_t    a[5];
-    const char  *p[7];
-    char         b[24];
-    size_t       i;
-    int          k, rc = -1;
+    apply_shipment_t  *s;
+    size_t             i;
 
-    for (k = 0; k < 5; k++) {
-        pgarray_init(&a[k]);
-    }
-    for (i = 0; i < ev->nscans; i++) {
-        pgarray_add(&a[0], ev->scans[i].code);
-        pgarray_add(&a[1], ev->scans[i].label);
-        pgarray_add(&a[2], ev->scans[i].description);
-        pgarray_add(&a[3], ev->scans[i].location);
-        pgarray_add(&a[4], ev->scans[i].occurred_at);
-    }
-    p[0] = shipment_id;
-    for (k = 0; k < 5; k++) {
-        p[k + 1] = pgarray_text(&a[k]);
-        if (p[k + 1] == NULL) {
-            snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-            snprintf(err->message, sizeof(err->message), "out of memory");
-            goto done;
+    for (i = 0; i < set->nshipments; i++) {
+        s = &set->shipments[i];
+        if (s->order_id == o->id
+            && apply_eq_null(s->item, ev->order_item_id)
+            && apply_eq(s->tracking_number, ev->tracking_number))
+        {
+            return s;
         }
     }
-    p[6] = I64(b, src->webhook_id);
-    rc = apply_run(conn, "apply_scans", 7, p, NULL, err);
-done:
-    for (k = 0; k < 5; k++) {
-        pgarray_free(&a[k]);
+    s = APPLY_PUSH(set, shipments);
+    if (s == NULL) {
+        return NULL;
     }
-    return rc;
+    s->order_id = o->id;
+    s->item = ev->order_item_id;
+    s->tracking_number = ev->tracking_number;
+    s->status = "unknown";
+    return s;
 }
 
 
 static int
-apply_tracking(PGconn *conn, const apply_source_t *src,
-    const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c,
-    db_error_t *err)
+apply_tracking(apply_set_t *set, const apply_source_t *src,
+    const oh_domain_event_t *ev, apply_order_t *o, apply_change_t *c)
 {
-    char         b[24], shipment_id[24];
-    const char  *p[10];
-    PGresult    *r;
-    int          final = ev->ship_target == OH_STATUS_DELIVERED
-                         || ev->ship_target == OH_STATUS_RETURNED;
+    apply_shipment_t  *s;
+    apply_scans_t     *sc;
+    const char        *shipped = ev->shipped_at[0] ? ev->shipped_at : NULL;
+    const char        *delivered = ev->delivered_at[0] ? ev->delivered_at
+                                                       : NULL;
+    int                final = ev->ship_target == OH_STATUS_DELIVERED
+                               || ev->ship_target == OH_STATUS_RETURNED;
 
-    p[0] = I64(b, o->id);
-    p[1] = ev->order_item_id;
-    p[2] = ev->tracking_number;
-    p[3] = ev->carrier;
-    p[4] = ev->tracking_url;
-    p[5] = ev->ship_status[0] ? ev->ship_status : NULL;
-    p[6] = ev->is_return ? "true" : "false";
-    p[7] = ev->shipped_at[0] ? ev->shipped_at : NULL;
-    p[8] = ev->delivered_at[0] ? ev->delivered_at : NULL;
-    p[9] = final ? "true" : "false";
-    if (apply_run(conn, "apply_shipment", 10, p, &r, err) != 0) {
+    s = apply_shipment(set, o, ev);
+    if (s == NULL) {
         return -1;
     }
-    snprintf(shipment_id, sizeof(shipment_id), "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    if (ev->nscans > 0 && apply_scans(conn, src, shipment_id, ev, err) != 0)
+    /* a delivered shipment stays delivered unless it comes back */
+    s->carrier = ev->carrier ? ev->carrier : s->carrier;
+    s->tracking_url = ev->tracking_url ? ev->tracking_url : s->tracking_url;
+    if (ev->ship_status[0]
+        && (strcmp(s->status, "delivered") != 0 || final))
     {
-        return -1;
+        s->status = ev->ship_status;
+    }
+    s->is_return = s->is_return || ev->is_return;
+    s->shipped_at = s->shipped_at ? s->shipped_at : shipped;
+    s->delivered_at = s->delivered_at ? s->delivered_at : delivered;
+    s->dirty = 1;
+    if (ev->nscans > 0) {
+        sc = APPLY_PUSH(set, scans);
+        if (sc == NULL) {
+            return -1;
+        }
+        sc->shipment = (size_t) (s - set->shipments);
+        sc->ev = ev;
+        sc->webhook_id = src->webhook_id;
     }
     c->dirty = 1;
     if (ev->order_item_id == NULL) {
@@ -567,8 +477,8 @@ apply_tracking(PGconn *conn, const apply_source_t *src,
         c->carrier = ev->carrier;
         c->tracking_url = ev->tracking_url;
     }
-    c->shipped_at = p[7];
-    c->delivered_at = p[8];
+    c->shipped_at = shipped;
+    c->delivered_at = delivered;
     if (ev->ship_target != OH_STATUS_UNKNOWN) {
         apply_target(o, ev->ship_target, c);
     }
@@ -581,42 +491,49 @@ apply_tracking(PGconn *conn, const apply_source_t *src,
 }
 
 
-static int
-apply_save(PGconn *conn, const apply_source_t *src, const apply_order_t *o,
-    const apply_change_t *c, db_error_t *err)
-{
-    char         b[4][24];
-    const char  *p[19];
+#define APPLY_LATEST(field)  o->field = c->field ? c->field : o->field
+#define APPLY_FIRST(field)   o->field = o->field ? o->field : c->field
 
-    p[0] = I64(b[0], o->id);
-    p[1] = oh_status_name(o->status);
-    p[2] = I64(b[1], o->paid_minor);
-    p[3] = I64(b[2], o->refunded_minor);
-    p[4] = c->payment_provider;
-    p[5] = c->payment_ref;
-    p[6] = c->provider_order_ref;
-    p[7] = c->tracking_number;
-    p[8] = c->carrier;
-    p[9] = c->tracking_url;
-    p[10] = c->paid_at;
-    p[11] = c->shipped_at;
-    p[12] = c->delivered_at;
-    p[13] = c->cancelled_at;
-    p[14] = c->hist_to != OH_STATUS_UNKNOWN ? oh_status_name(c->hist_from)
-                                            : NULL;
-    p[15] = c->hist_to != OH_STATUS_UNKNOWN ? oh_status_name(c->hist_to)
-                                            : NULL;
-    p[16] = c->applied ? "true" : "false";
-    p[17] = src->event_type;
-    p[18] = I64(b[3], src->webhook_id);
-    return apply_run(conn, "apply_order", 19, p, NULL, err);
+/* One event's changes merged into the order row the batch will write. */
+static int
+apply_fold(apply_set_t *set, const apply_source_t *src, apply_order_t *o,
+    const apply_change_t *c)
+{
+    apply_history_t  *h;
+
+    o->dirty = 1;
+    APPLY_LATEST(payment_provider);
+    APPLY_LATEST(tracking_number);
+    APPLY_LATEST(carrier);
+    APPLY_LATEST(tracking_url);
+    APPLY_FIRST(paid_at);
+    APPLY_FIRST(shipped_at);
+    APPLY_FIRST(delivered_at);
+    APPLY_FIRST(cancelled_at);
+    o->provider_payment_id = o->provider_payment_id ? o->provider_payment_id
+                                                    : c->payment_ref;
+    o->provider_order_id = o->provider_order_id ? o->provider_order_id
+                                                : c->provider_order_ref;
+    if (c->hist_to == OH_STATUS_UNKNOWN) {
+        return 0;
+    }
+    h = APPLY_PUSH(set, history);
+    if (h == NULL) {
+        return -1;
+    }
+    h->order_id = o->id;
+    h->from = c->hist_from;
+    h->to = c->hist_to;
+    h->applied = c->applied;
+    h->reason = src->event_type;
+    h->webhook_id = src->webhook_id;
+    return 0;
 }
 
 
 int
-apply_event(PGconn *conn, const apply_source_t *src,
-    const oh_domain_event_t *ev, apply_order_t *order, apply_result_t *res,
-    db_error_t *err)
+apply_event(apply_set_t *set, const apply_source_t *src,
+    const oh_domain_event_t *ev, apply_order_t *order, apply_result_t *res)
 {
     apply_change_t  c;
     int             rc = 0;
@@ -631,7 +548,7 @@ apply_event(PGconn *conn, const apply_source_t *src,
 
     switch (ev->kind) {
     case OH_DOMAIN_PAYMENT:
-        rc = apply_payment(conn, src, ev, order, &c, res, err);
+        rc = apply_payment(set, src, ev, order, &c, res);
         break;
     case OH_DOMAIN_CHECKOUT_EXPIRED:
         /* only an unpaid order is cancelled; otherwise history only */
@@ -646,10 +563,10 @@ apply_event(PGconn *conn, const apply_source_t *src,
         break;
     case OH_DOMAIN_REFUND:
     case OH_DOMAIN_REFUND_TOTAL:
-        rc = apply_refund(conn, src, ev, order, &c, res, err);
+        rc = apply_refund(set, src, ev, order, &c, res);
         break;
     case OH_DOMAIN_TRACKING:
-        rc = apply_tracking(conn, src, ev, order, &c, err);
+        rc = apply_tracking(set, src, ev, order, &c);
         break;
     }
     if (rc != 0) {
@@ -663,5 +580,5 @@ apply_event(PGconn *conn, const apply_source_t *src,
     if (!c.dirty) {
         return 0;
     }
-    return apply_save(conn, src, order, &c, err);
+    return apply_fold(set, src, order, &c);
 }

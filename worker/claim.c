@@ -38,6 +38,7 @@ typedef struct {
     char                 error[CLAIM_ERR_MAX];
     apply_result_t       res;
     const char          *order;
+    char                 order_buf[128];
     double               ms;
 } claim_row_t;
 
@@ -45,9 +46,6 @@ typedef struct {
     PGresult         *rows_res;
     claim_row_t      *rows;
     int               n;
-    PGresult         *orders_res;
-    apply_order_t    *orders;
-    size_t            norders;
 } claim_batch_t;
 
 const db_stmt_t  claim_statements[] = {
@@ -77,6 +75,8 @@ static int claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err);
 static void claim_normalize(claim_row_t *r);
 static void claim_fail(worker_t *w, claim_row_t *r, int permanent,
     const char *why);
+static int claim_apply_set(worker_t *w, claim_row_t *rows, int n,
+    db_error_t *err);
 static int claim_apply_all(worker_t *w, claim_batch_t *b, int careful,
     db_error_t *err);
 static int claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err);
@@ -177,58 +177,109 @@ claim_fail(worker_t *w, claim_row_t *r, int permanent, const char *why)
 }
 
 
+/*
+ * Applies `rows` as one set: their orders locked and read, each event
+ * decided in claim order, the outcome written one statement per table.
+ * A row whose order is not there yet is left to retry.
+ */
+static int
+claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
+{
+    const oh_domain_event_t  **evs;
+    apply_source_t            *srcs;
+    apply_order_t             *o;
+    apply_set_t                set;
+    mail_outbox_t              ob;
+    double                     t0 = log_now_ms(), ms;
+    int                        i, rc = -1;
+
+    evs = calloc((size_t) n, sizeof(*evs));
+    srcs = calloc((size_t) n, sizeof(*srcs));
+    memset(&set, 0, sizeof(set));
+    memset(&ob, 0, sizeof(ob));
+    if (evs == NULL || srcs == NULL) {
+        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        evs[i] = rows[i].norm == OH_NORM_OK ? &rows[i].ev : NULL;
+        srcs[i].webhook_id = rows[i].id;
+        srcs[i].provider = rows[i].provider;
+        srcs[i].event_id = rows[i].event_id;
+        srcs[i].event_type = rows[i].event_type[0] ? rows[i].event_type
+                                                   : "unknown";
+    }
+    if (apply_load(w->conn, &set, srcs, evs, (size_t) n, err) != 0
+        || mail_outbox_begin(w, &ob, &set, err) != 0)
+    {
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        if (evs[i] == NULL) {
+            continue;
+        }
+        o = apply_find_order(&set, evs[i]);
+        if (o == NULL) {
+            claim_fail(w, &rows[i], 0, "order not found");
+            continue;
+        }
+        snprintf(rows[i].order_buf, sizeof(rows[i].order_buf), "%s",
+                 o->order_number);
+        rows[i].order = rows[i].order_buf;
+        if (apply_event(&set, &srcs[i], evs[i], o, &rows[i].res) != 0) {
+            snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
+            snprintf(err->message, sizeof(err->message), "out of memory");
+            goto done;
+        }
+        if (mail_outbox_add(w, &ob, &set, rows[i].id, o, evs[i],
+                            &rows[i].res, err) != 0)
+        {
+            goto done;
+        }
+    }
+    if (apply_save(w->conn, &set, err) == 0
+        && mail_outbox_save(w, &ob, err) == 0)
+    {
+        rc = 0;
+    }
+done:
+    ms = log_now_ms() - t0;
+    for (i = 0; i < n; i++) {
+        rows[i].ms = evs != NULL && evs[i] != NULL ? ms : 0;
+    }
+    mail_outbox_free(&ob);
+    apply_set_free(&set);
+    free(evs);
+    free(srcs);
+    return rc;
+}
+
+
+/*
+ * The whole batch as one set; carefully, each event as a set of its own
+ * under a savepoint, so one bad event fails alone.
+ */
 static int
 claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
 {
-    const oh_domain_event_t  **evs;
-    apply_order_t             *o, saved;
-    apply_source_t             src;
-    db_error_t                 aerr;
-    double                     t0;
-    int                        i;
+    db_error_t   aerr;
+    claim_row_t *r;
+    int          i;
 
-    evs = calloc(b->n > 0 ? (size_t) b->n : 1, sizeof(*evs));
-    if (evs == NULL) {
-        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-        snprintf(err->message, sizeof(err->message), "out of memory");
-        return -1;
+    if (!careful) {
+        return claim_apply_set(w, b->rows, b->n, err);
     }
     for (i = 0; i < b->n; i++) {
-        evs[i] = b->rows[i].norm == OH_NORM_OK ? &b->rows[i].ev : NULL;
-    }
-    i = apply_lock_orders(w->conn, evs, (size_t) b->n, &b->orders,
-                          &b->norders, &b->orders_res, err);
-    free(evs);
-    if (i != 0) {
-        return -1;
-    }
-
-    for (i = 0; i < b->n; i++) {
-        claim_row_t  *r = &b->rows[i];
-
+        r = &b->rows[i];
         if (r->norm != OH_NORM_OK) {
             continue;
         }
-        t0 = log_now_ms();
-        o = apply_find_order(b->orders, b->norders, &r->ev);
-        if (o == NULL) {
-            claim_fail(w, r, 0, "order not found");
-            r->ms = log_now_ms() - t0;
-            continue;
-        }
-        r->order = o->order_number;
-        src.webhook_id = r->id;
-        src.provider = r->provider;
-        src.event_id = r->event_id;
-        src.event_type = r->event_type[0] ? r->event_type : "unknown";
-        saved = *o;
-        if (careful && db_command(w->conn, "SAVEPOINT oh_event", err) != 0) {
+        if (db_command(w->conn, "SAVEPOINT oh_event", err) != 0) {
             return -1;
         }
-        if (apply_event(w->conn, &src, &r->ev, o, &r->res, &aerr) != 0
-            || mail_outbox_add(w, r->id, o, &r->ev, &r->res, &aerr) != 0)
-        {
-            if (!careful || db_lost(w->conn)) {
+        if (claim_apply_set(w, r, 1, &aerr) != 0) {
+            if (db_lost(w->conn)) {
                 *err = aerr;
                 return -1;
             }
@@ -237,15 +288,11 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
             {
                 return -1;
             }
-            *o = saved;
             claim_fail(w, r, db_error_permanent(&aerr), aerr.message);
-        } else if (careful
-                   && db_command(w->conn, "RELEASE SAVEPOINT oh_event", err)
-                      != 0)
-        {
+        }
+        if (db_command(w->conn, "RELEASE SAVEPOINT oh_event", err) != 0) {
             return -1;
         }
-        r->ms = log_now_ms() - t0;
     }
     return 0;
 }
@@ -342,8 +389,6 @@ claim_free(claim_batch_t *b)
         }
     }
     free(b->rows);
-    free(b->orders);
-    PQclear(b->orders_res);
     PQclear(b->rows_res);
     memset(b, 0, sizeof(*b));
 }

@@ -74,7 +74,8 @@ db_connect(const char *conninfo)
         return NULL;
     }
     if (db_prepare(conn, claim_statements) != 0
-        || db_prepare(conn, apply_statements) != 0)
+        || db_prepare(conn, apply_load_statements) != 0
+        || db_prepare(conn, apply_save_statements) != 0)
     {
         PQfinish(conn);
         return NULL;

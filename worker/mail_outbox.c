@@ -11,28 +11,17 @@
 #define MAIL_AMOUNT_MAX  48
 
 const db_stmt_t  mail_outbox_statements[] = {
-    /* the order's details, unless it already has this notification */
-    { "mail_outbox_order",
-      "SELECT o.order_number, o.customer_email, o.customer_name,"
-      "       o.currency, o.total_minor, o.refunded_minor,"
-      "       coalesce(s.tracking_number, o.tracking_number),"
-      "       coalesce(s.carrier, o.carrier),"
-      "       coalesce(s.tracking_url, o.tracking_url)"
-      "  FROM orderhooks.orders o"
-      "  LEFT JOIN LATERAL (SELECT tracking_number, carrier, tracking_url"
-      "                       FROM orderhooks.shipments"
-      "                      WHERE order_id = o.id AND tracking_number = $3"
-      "                      ORDER BY id LIMIT 1) s ON true"
-      " WHERE o.id = $1 AND coalesce(o.customer_email, '') <> ''"
-      "   AND NOT EXISTS (SELECT 1 FROM orderhooks.notifications n"
-      "                    WHERE n.order_id = o.id AND n.kind = $2"
-      "                      AND n.shipment_key = $3)", 3 },
+    { "mail_outbox_existing",
+      "SELECT order_id, kind, shipment_key FROM orderhooks.notifications"
+      " WHERE order_id = ANY ($1::bigint[])", 1 },
 
     { "mail_outbox_insert",
       "INSERT INTO orderhooks.notifications (order_id, kind, shipment_key,"
       "        recipient, subject, body_text, body_html, message_id,"
       "        webhook_event_id)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+      " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
+      "                      $4::text[], $5::text[], $6::text[],"
+      "                      $7::text[], $8::text[], $9::bigint[])"
       " ON CONFLICT ON CONSTRAINT notifications_once_key DO NOTHING", 9 },
 
     { NULL, NULL, 0 }
@@ -40,9 +29,15 @@ const db_stmt_t  mail_outbox_statements[] = {
 
 static void mail_outbox_amount(const char *minor, const char *currency,
     char out[MAIL_AMOUNT_MAX]);
-static int mail_outbox_insert(const worker_t *w, int64_t webhook_id,
-    const apply_order_t *order, mail_kind_t kind, const char *key,
-    const PGresult *r, db_error_t *err);
+static int mail_outbox_render(const worker_t *w, mail_outbox_t *ob,
+    const apply_set_t *set, int64_t webhook_id, const apply_order_t *order,
+    mail_kind_t kind, const char *key, db_error_t *err);
+static int mail_outbox_seen(const mail_outbox_t *ob, int64_t order_id,
+    mail_kind_t kind, const char *key);
+static int mail_outbox_remember(mail_outbox_t *ob, int64_t order_id,
+    mail_kind_t kind, const char *key);
+static int mail_outbox_fail(db_error_t *err, const char *state,
+    const char *msg);
 
 
 mail_kind_t
@@ -95,52 +90,206 @@ mail_outbox_amount(const char *minor, const char *currency,
 
 
 static int
-mail_outbox_insert(const worker_t *w, int64_t webhook_id,
-    const apply_order_t *order, mail_kind_t kind, const char *key,
-    const PGresult *r, db_error_t *err)
+mail_outbox_fail(db_error_t *err, const char *state, const char *msg)
 {
-    char              amount[MAIL_AMOUNT_MAX], refund[MAIL_AMOUNT_MAX];
-    char              msgid[400], b[2][24];
-    const char       *v[MAIL_V_COUNT], *p[9];
-    mail_rendered_t   m;
-    PGresult         *res;
+    snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
+    snprintf(err->message, sizeof(err->message), "%s", msg);
+    return -1;
+}
 
-    mail_outbox_amount(PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 3), amount);
-    mail_outbox_amount(PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 3), refund);
-    v[MAIL_V_ORDER_NUMBER] = PQgetvalue(r, 0, 0);
-    v[MAIL_V_CUSTOMER_EMAIL] = PQgetvalue(r, 0, 1);
-    v[MAIL_V_CUSTOMER_NAME] = PQgetvalue(r, 0, 2);
+
+int
+mail_outbox_begin(const worker_t *w, mail_outbox_t *ob,
+    const apply_set_t *set, db_error_t *err)
+{
+    pgarray_t    ids;
+    const char  *p[1];
+    char         id[24];
+    size_t       i;
+    int          k;
+
+    memset(ob, 0, sizeof(*ob));
+    for (k = 0; k < 9; k++) {
+        pgarray_init(&ob->cols[k]);
+    }
+    if (w->mail_templates == NULL || set->norders == 0) {
+        return 0;
+    }
+    pgarray_init(&ids);
+    for (i = 0; i < set->norders; i++) {
+        snprintf(id, sizeof(id), "%" PRId64, set->orders[i].id);
+        pgarray_add(&ids, id);
+    }
+    p[0] = pgarray_text(&ids);
+    if (p[0] == NULL) {
+        pgarray_free(&ids);
+        return mail_outbox_fail(err, "53200", "out of memory");
+    }
+    ob->existing = db_exec(w->conn, "mail_outbox_existing", 1, p, 0, err);
+    pgarray_free(&ids);
+    return ob->existing != NULL ? 0 : -1;
+}
+
+
+static int
+mail_outbox_seen(const mail_outbox_t *ob, int64_t order_id, mail_kind_t kind,
+    const char *key)
+{
+    const char  *name = mail_kind_name(kind);
+    size_t       i;
+    int          r, n = ob->existing ? PQntuples(ob->existing) : 0;
+
+    for (r = 0; r < n; r++) {
+        if (strtoll(PQgetvalue(ob->existing, r, 0), NULL, 10) == order_id
+            && strcmp(PQgetvalue(ob->existing, r, 1), name) == 0
+            && strcmp(PQgetvalue(ob->existing, r, 2), key) == 0)
+        {
+            return 1;
+        }
+    }
+    for (i = 0; i < ob->n; i++) {
+        if (ob->order_ids[i] == order_id && ob->kinds[i] == kind
+            && strcmp(ob->keys[i], key) == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+static int
+mail_outbox_remember(mail_outbox_t *ob, int64_t order_id, mail_kind_t kind,
+    const char *key)
+{
+    size_t  ncap;
+    void   *p;
+
+    if (ob->n == ob->cap) {
+        ncap = ob->cap ? ob->cap * 2 : 16;
+        if ((p = realloc(ob->order_ids, ncap * sizeof(int64_t))) == NULL) {
+            return -1;
+        }
+        ob->order_ids = p;
+        if ((p = realloc(ob->kinds, ncap * sizeof(mail_kind_t))) == NULL) {
+            return -1;
+        }
+        ob->kinds = p;
+        if ((p = realloc(ob->keys, ncap * sizeof(char *))) == NULL) {
+            return -1;
+        }
+        ob->keys = p;
+        ob->cap = ncap;
+    }
+    ob->keys[ob->n] = strdup(key);
+    if (ob->keys[ob->n] == NULL) {
+        return -1;
+    }
+    ob->order_ids[ob->n] = order_id;
+    ob->kinds[ob->n] = kind;
+    ob->n++;
+    return 0;
+}
+
+
+static int
+mail_outbox_render(const worker_t *w, mail_outbox_t *ob,
+    const apply_set_t *set, int64_t webhook_id, const apply_order_t *order,
+    mail_kind_t kind, const char *key, db_error_t *err)
+{
+    char                     amount[MAIL_AMOUNT_MAX], refund[MAIL_AMOUNT_MAX];
+    char                     msgid[400], num[2][24];
+    const char              *v[MAIL_V_COUNT];
+    const apply_shipment_t  *s;
+    mail_rendered_t          m;
+
+    s = apply_shipment_of(set, order, key);
+    snprintf(num[0], sizeof(num[0]), "%" PRId64, order->total_minor);
+    snprintf(num[1], sizeof(num[1]), "%" PRId64, order->refunded_minor);
+    mail_outbox_amount(num[0], order->currency, amount);
+    mail_outbox_amount(num[1], order->currency, refund);
+    v[MAIL_V_ORDER_NUMBER] = order->order_number;
+    v[MAIL_V_CUSTOMER_EMAIL] = order->customer_email;
+    v[MAIL_V_CUSTOMER_NAME] = order->customer_name ? order->customer_name
+                                                   : "";
+#define MAIL_OUTBOX_SHIP(field)                                           \
+    (s && s->field ? s->field : order->field ? order->field : "")
+    v[MAIL_V_TRACKING_NUMBER] = MAIL_OUTBOX_SHIP(tracking_number);
+    v[MAIL_V_CARRIER] = MAIL_OUTBOX_SHIP(carrier);
+    v[MAIL_V_TRACKING_URL] = MAIL_OUTBOX_SHIP(tracking_url);
+#undef MAIL_OUTBOX_SHIP
     v[MAIL_V_AMOUNT] = amount;
     v[MAIL_V_REFUND_AMOUNT] = refund;
-    v[MAIL_V_TRACKING_NUMBER] = PQgetvalue(r, 0, 6);
-    v[MAIL_V_CARRIER] = PQgetvalue(r, 0, 7);
-    v[MAIL_V_TRACKING_URL] = PQgetvalue(r, 0, 8);
     v[MAIL_V_SUPPORT_CONTACT] = w->cfg->mail_support_contact;
 
     if (mail_message_id(w->cfg->mail_from, msgid, sizeof(msgid)) != 0) {
-        snprintf(err->sqlstate, sizeof(err->sqlstate), "58000");
-        snprintf(err->message, sizeof(err->message),
-                 "cannot make a Message-ID");
-        return -1;
+        return mail_outbox_fail(err, "58000", "cannot make a Message-ID");
     }
     if (mail_render(w->mail_templates, kind, v, &m) != 0) {
-        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-        snprintf(err->message, sizeof(err->message), "out of memory");
-        return -1;
+        return mail_outbox_fail(err, "53200", "out of memory");
     }
-    snprintf(b[0], sizeof(b[0]), "%" PRId64, order->id);
-    snprintf(b[1], sizeof(b[1]), "%" PRId64, webhook_id);
-    p[0] = b[0];
-    p[1] = mail_kind_name(kind);
-    p[2] = key;
-    p[3] = v[MAIL_V_CUSTOMER_EMAIL];
-    p[4] = m.subject;
-    p[5] = m.text;
-    p[6] = m.html;
-    p[7] = msgid;
-    p[8] = b[1];
-    res = db_exec(w->conn, "mail_outbox_insert", 9, p, 0, err);
+    snprintf(num[0], sizeof(num[0]), "%" PRId64, order->id);
+    snprintf(num[1], sizeof(num[1]), "%" PRId64, webhook_id);
+    pgarray_add(&ob->cols[0], num[0]);
+    pgarray_add(&ob->cols[1], mail_kind_name(kind));
+    pgarray_add(&ob->cols[2], key);
+    pgarray_add(&ob->cols[3], v[MAIL_V_CUSTOMER_EMAIL]);
+    pgarray_add(&ob->cols[4], m.subject);
+    pgarray_add(&ob->cols[5], m.text);
+    pgarray_add(&ob->cols[6], m.html);
+    pgarray_add(&ob->cols[7], msgid);
+    pgarray_add(&ob->cols[8], num[1]);
     mail_rendered_free(&m);
+    if (mail_outbox_remember(ob, order->id, kind, key) != 0) {
+        return mail_outbox_fail(err, "53200", "out of memory");
+    }
+    return 0;
+}
+
+
+int
+mail_outbox_add(const worker_t *w, mail_outbox_t *ob, const apply_set_t *set,
+    int64_t webhook_id, const apply_order_t *order,
+    const oh_domain_event_t *ev, const apply_result_t *res, db_error_t *err)
+{
+    mail_kind_t   kind;
+    const char   *key;
+
+    if (w->mail_templates == NULL || order->customer_email == NULL
+        || order->customer_email[0] == '\0')
+    {
+        return 0;
+    }
+    kind = mail_outbox_kind(ev, order, res);
+    if (kind == MAIL_KIND_NONE) {
+        return 0;
+    }
+    key = kind == MAIL_KIND_SHIPPED || kind == MAIL_KIND_DELIVERED
+          ? ev->tracking_number : "";
+    if (mail_outbox_seen(ob, order->id, kind, key)) {
+        return 0;
+    }
+    return mail_outbox_render(w, ob, set, webhook_id, order, kind, key, err);
+}
+
+
+int
+mail_outbox_save(const worker_t *w, mail_outbox_t *ob, db_error_t *err)
+{
+    const char  *p[9];
+    PGresult    *res;
+    int          k;
+
+    if (ob->cols[0].n == 0) {
+        return 0;
+    }
+    for (k = 0; k < 9; k++) {
+        p[k] = pgarray_text(&ob->cols[k]);
+        if (p[k] == NULL) {
+            return mail_outbox_fail(err, "53200", "out of memory");
+        }
+    }
+    res = db_exec(w->conn, "mail_outbox_insert", 9, p, 0, err);
     if (res == NULL) {
         return -1;
     }
@@ -149,36 +298,21 @@ mail_outbox_insert(const worker_t *w, int64_t webhook_id,
 }
 
 
-int
-mail_outbox_add(const worker_t *w, int64_t webhook_id,
-    const apply_order_t *order, const oh_domain_event_t *ev,
-    const apply_result_t *res, db_error_t *err)
+void
+mail_outbox_free(mail_outbox_t *ob)
 {
-    mail_kind_t   kind;
-    const char   *p[3];
-    char          id[24];
-    PGresult     *r;
-    int           rc = 0;
+    size_t  i;
+    int     k;
 
-    if (w->mail_templates == NULL) {
-        return 0;
+    for (k = 0; k < 9; k++) {
+        pgarray_free(&ob->cols[k]);
     }
-    kind = mail_outbox_kind(ev, order, res);
-    if (kind == MAIL_KIND_NONE) {
-        return 0;
+    for (i = 0; i < ob->n; i++) {
+        free(ob->keys[i]);
     }
-    snprintf(id, sizeof(id), "%" PRId64, order->id);
-    p[0] = id;
-    p[1] = mail_kind_name(kind);
-    p[2] = kind == MAIL_KIND_SHIPPED || kind == MAIL_KIND_DELIVERED
-           ? ev->tracking_number : "";
-    r = db_exec(w->conn, "mail_outbox_order", 3, p, 0, err);
-    if (r == NULL) {
-        return -1;
-    }
-    if (PQntuples(r) == 1) {
-        rc = mail_outbox_insert(w, webhook_id, order, kind, p[2], r, err);
-    }
-    PQclear(r);
-    return rc;
+    free(ob->order_ids);
+    free(ob->kinds);
+    free(ob->keys);
+    PQclear(ob->existing);
+    memset(ob, 0, sizeof(*ob));
 }

@@ -7,6 +7,7 @@
 #include "apply.h"
 #include "db.h"
 #include "mail_render.h"
+#include "pgarray.h"
 #include "worker.h"
 
 extern const db_stmt_t  mail_outbox_statements[];
@@ -20,17 +21,46 @@ extern const db_stmt_t  mail_outbox_statements[];
 mail_kind_t mail_outbox_kind(const oh_domain_event_t *ev,
     const apply_order_t *order, const apply_result_t *res);
 
+/* The notifications one batch writes, gathered while it is decided. */
+typedef struct {
+    PGresult    *existing;         /* (order_id, kind, shipment_key) */
+    pgarray_t    cols[9];
+    int64_t     *order_ids;        /* added so far, with their keys */
+    mail_kind_t *kinds;
+    char       **keys;
+    size_t       n, cap;
+    int          failed;
+} mail_outbox_t;
+
 /*
- * Called once per applied event, inside its transaction (after
- * apply_event).  When mail is on and the event warrants a notification
- * the order has not had yet, renders it and inserts it into
- * orderhooks.notifications (one per order, kind and shipment: a duplicate
- * is a no-op).  Orders without customer_email get none.  Returns 0, or -1
- * on a database error (`err` filled; roll back as for apply_event).
+ * Starts a batch: reads the notifications the batch's orders already
+ * have.  Returns 0, or -1 on a database error (`err` filled).
+ * mail_outbox_free() either way.
  */
-int mail_outbox_add(const worker_t *w, int64_t webhook_id,
-    const apply_order_t *order, const oh_domain_event_t *ev,
-    const apply_result_t *res, db_error_t *err)
+int mail_outbox_begin(const worker_t *w, mail_outbox_t *ob,
+    const apply_set_t *set, db_error_t *err)
     __attribute__((warn_unused_result));
+
+/*
+ * Called once per applied event, right after apply_event(), with the
+ * order as that event left it.  When mail is on and the event warrants a
+ * notification the order has not had yet, renders it for
+ * mail_outbox_save() (one per order, kind and shipment).  Orders without
+ * customer_email get none.  Returns 0, or -1 (`err` filled).
+ */
+int mail_outbox_add(const worker_t *w, mail_outbox_t *ob,
+    const apply_set_t *set, int64_t webhook_id, const apply_order_t *order,
+    const oh_domain_event_t *ev, const apply_result_t *res, db_error_t *err)
+    __attribute__((warn_unused_result));
+
+/*
+ * Inserts the gathered notifications into orderhooks.notifications, in
+ * the batch's transaction, after apply_save().  Returns 0, or -1 on a
+ * database error (`err` filled; roll back).
+ */
+int mail_outbox_save(const worker_t *w, mail_outbox_t *ob, db_error_t *err)
+    __attribute__((warn_unused_result));
+
+void mail_outbox_free(mail_outbox_t *ob);
 
 #endif /* OH_WORKER_MAIL_OUTBOX_H */

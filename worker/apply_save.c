@@ -1,0 +1,419 @@
+/* apply_save: a batch's decisions written with one statement per table. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apply.h"
+#include "pgarray.h"
+
+#define APPLY_SAVE_MAXP  14
+
+const db_stmt_t  apply_save_statements[] = {
+    { "apply_save_orders",
+      "UPDATE orderhooks.orders AS o SET status = v.status,"
+      "   paid_minor = v.paid, refunded_minor = v.refunded,"
+      "   payment_provider = coalesce(v.pp, o.payment_provider),"
+      "   provider_payment_id = coalesce(o.provider_payment_id, v.ppid),"
+      "   provider_order_id = coalesce(o.provider_order_id, v.poid),"
+      "   tracking_number = coalesce(v.tn, o.tracking_number),"
+      "   carrier = coalesce(v.carrier, o.carrier),"
+      "   tracking_url = coalesce(v.url, o.tracking_url),"
+      "   paid_at = coalesce(o.paid_at, v.paid_at),"
+      "   shipped_at = coalesce(o.shipped_at, v.shipped_at),"
+      "   delivered_at = coalesce(o.delivered_at, v.delivered_at),"
+      "   cancelled_at = coalesce(o.cancelled_at, v.cancelled_at),"
+      "   updated_at = now()"
+      "  FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[],"
+      "              $5::text[], $6::text[], $7::text[], $8::text[],"
+      "              $9::text[], $10::text[], $11::timestamptz[],"
+      "              $12::timestamptz[], $13::timestamptz[],"
+      "              $14::timestamptz[])"
+      "       AS v (id, status, paid, refunded, pp, ppid, poid, tn, carrier,"
+      "             url, paid_at, shipped_at, delivered_at, cancelled_at)"
+      " WHERE o.id = v.id", 14 },
+
+    { "apply_save_history",
+      "INSERT INTO orderhooks.order_status_history (order_id, from_status,"
+      "        to_status, applied, reason, webhook_event_id)"
+      " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
+      "                      $4::boolean[], $5::text[], $6::bigint[])", 6 },
+
+    /* payment states only move up: pending, authorized, failed, succeeded */
+    { "apply_save_payments",
+      "INSERT INTO orderhooks.payments AS p (order_id, provider,"
+      "        provider_payment_id, status, amount_minor, currency,"
+      "        webhook_event_id)"
+      " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
+      "                      $4::text[], $5::bigint[], $6::text[],"
+      "                      $7::bigint[])"
+      " ON CONFLICT (provider, provider_payment_id) DO UPDATE SET"
+      "   status = EXCLUDED.status, amount_minor = EXCLUDED.amount_minor,"
+      "   currency = EXCLUDED.currency,"
+      "   webhook_event_id = EXCLUDED.webhook_event_id, updated_at = now()"
+      " WHERE array_position(ARRAY['pending','authorized','failed',"
+      "       'succeeded'], EXCLUDED.status)"
+      "     > array_position(ARRAY['pending','authorized','failed',"
+      "       'succeeded'], p.status)", 7 },
+
+    { "apply_save_reconcile",
+      "INSERT INTO orderhooks.payment_reconciliation (order_id, payment_id,"
+      "        expected_minor, expected_currency, received_minor,"
+      "        received_currency, status, notes)"
+      " SELECT v.order_id, p.id, v.exp, v.exp_cur, v.rec, v.rec_cur,"
+      "        v.status, v.notes"
+      "   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[],"
+      "               $5::text[], $6::bigint[], $7::text[], $8::text[],"
+      "               $9::text[])"
+      "        AS v (order_id, provider, ref, exp, exp_cur, rec, rec_cur,"
+      "              status, notes)"
+      "   JOIN orderhooks.payments p"
+      "     ON p.provider = v.provider AND p.provider_payment_id = v.ref"
+      " ON CONFLICT (payment_id) DO NOTHING", 9 },
+
+    /* a processed refund stays processed; a failed one is not pending */
+    { "apply_save_refunds",
+      "INSERT INTO orderhooks.refunds AS r (order_id, provider,"
+      "        provider_refund_id, provider_payment_id, status,"
+      "        amount_minor, currency, webhook_event_id, processed_at)"
+      " SELECT v.*, CASE WHEN v.status = 'processed' THEN now() END"
+      "   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],"
+      "               $5::text[], $6::bigint[], $7::text[], $8::bigint[])"
+      "        AS v (order_id, provider, refund_id, payment_ref, status,"
+      "              amount, currency, webhook_id)"
+      " ON CONFLICT (provider, provider_refund_id) DO UPDATE SET"
+      "   status = EXCLUDED.status, amount_minor = EXCLUDED.amount_minor,"
+      "   provider_payment_id = coalesce(EXCLUDED.provider_payment_id,"
+      "                                  r.provider_payment_id),"
+      "   webhook_event_id = EXCLUDED.webhook_event_id,"
+      "   processed_at = EXCLUDED.processed_at, updated_at = now()"
+      " WHERE r.status <> 'processed'"
+      "   AND NOT (r.status = 'failed' AND EXCLUDED.status = 'pending')", 8 },
+
+    { "apply_save_shipments",
+      "INSERT INTO orderhooks.shipments AS s (order_id, order_item_id,"
+      "        tracking_number, carrier, tracking_url, status, is_return,"
+      "        shipped_at, delivered_at)"
+      " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
+      "                      $4::text[], $5::text[], $6::text[],"
+      "                      $7::boolean[], $8::timestamptz[],"
+      "                      $9::timestamptz[])"
+      " ON CONFLICT ON CONSTRAINT shipments_order_item_tracking_key"
+      " DO UPDATE SET carrier = EXCLUDED.carrier,"
+      "   tracking_url = EXCLUDED.tracking_url, status = EXCLUDED.status,"
+      "   is_return = EXCLUDED.is_return,"
+      "   shipped_at = coalesce(s.shipped_at, EXCLUDED.shipped_at),"
+      "   delivered_at = coalesce(s.delivered_at, EXCLUDED.delivered_at),"
+      "   updated_at = now()"
+      " RETURNING id, order_id, order_item_id, tracking_number", 9 },
+
+    { "apply_save_scans",
+      "INSERT INTO orderhooks.tracking_events (shipment_id, status_code,"
+      "        status_label, description, location, occurred_at,"
+      "        webhook_event_id)"
+      " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
+      "                      $4::text[], $5::text[], $6::timestamptz[],"
+      "                      $7::bigint[])"
+      " ON CONFLICT ON CONSTRAINT tracking_events_once_key DO NOTHING", 7 },
+
+    { NULL, NULL, 0 }
+};
+
+/* Columns being gathered for one statement. */
+typedef struct {
+    pgarray_t   a[APPLY_SAVE_MAXP];
+    int         n;
+} apply_cols_t;
+
+
+static void
+apply_cols_init(apply_cols_t *c, int n)
+{
+    int  k;
+
+    c->n = n;
+    for (k = 0; k < n; k++) {
+        pgarray_init(&c->a[k]);
+    }
+}
+
+
+static void
+apply_cols_int(apply_cols_t *c, int k, int64_t v)
+{
+    char  b[24];
+
+    snprintf(b, sizeof(b), "%" PRId64, v);
+    pgarray_add(&c->a[k], b);
+}
+
+
+/*
+ * Runs `name` over the gathered columns (freed) unless there are none;
+ * the result goes to `*out` when wanted (NULL when nothing ran).
+ */
+static int
+apply_cols_run(PGconn *conn, const char *name, apply_cols_t *c,
+    PGresult **out, db_error_t *err)
+{
+    const char  *p[APPLY_SAVE_MAXP];
+    PGresult    *res;
+    int          k, rc = 0;
+
+    if (c->a[0].n > 0) {
+        for (k = 0; k < c->n; k++) {
+            p[k] = pgarray_text(&c->a[k]);
+            if (p[k] == NULL) {
+                snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
+                snprintf(err->message, sizeof(err->message), "out of memory");
+                rc = -1;
+            }
+        }
+        if (rc == 0) {
+            res = db_exec(conn, name, c->n, p, 0, err);
+            rc = res != NULL ? 0 : -1;
+            if (out != NULL) {
+                *out = res;
+            } else {
+                PQclear(res);
+            }
+        }
+    }
+    for (k = 0; k < c->n; k++) {
+        pgarray_free(&c->a[k]);
+    }
+    return rc;
+}
+
+
+static int
+apply_save_orders(PGconn *conn, const apply_set_t *set, db_error_t *err)
+{
+    const apply_order_t  *o;
+    apply_cols_t          c;
+    size_t                i;
+
+    apply_cols_init(&c, 14);
+    for (i = 0; i < set->norders; i++) {
+        o = &set->orders[i];
+        if (!o->dirty) {
+            continue;
+        }
+        apply_cols_int(&c, 0, o->id);
+        pgarray_add(&c.a[1], oh_status_name(o->status));
+        apply_cols_int(&c, 2, o->paid_minor);
+        apply_cols_int(&c, 3, o->refunded_minor);
+        pgarray_add(&c.a[4], o->payment_provider);
+        pgarray_add(&c.a[5], o->provider_payment_id);
+        pgarray_add(&c.a[6], o->provider_order_id);
+        pgarray_add(&c.a[7], o->tracking_number);
+        pgarray_add(&c.a[8], o->carrier);
+        pgarray_add(&c.a[9], o->tracking_url);
+        pgarray_add(&c.a[10], o->paid_at);
+        pgarray_add(&c.a[11], o->shipped_at);
+        pgarray_add(&c.a[12], o->delivered_at);
+        pgarray_add(&c.a[13], o->cancelled_at);
+    }
+    return apply_cols_run(conn, "apply_save_orders", &c, NULL, err);
+}
+
+
+static int
+apply_save_history(PGconn *conn, const apply_set_t *set, db_error_t *err)
+{
+    const apply_history_t  *h;
+    apply_cols_t            c;
+    size_t                  i;
+
+    apply_cols_init(&c, 6);
+    for (i = 0; i < set->nhistory; i++) {
+        h = &set->history[i];
+        apply_cols_int(&c, 0, h->order_id);
+        pgarray_add(&c.a[1], oh_status_name(h->from));
+        pgarray_add(&c.a[2], oh_status_name(h->to));
+        pgarray_add(&c.a[3], h->applied ? "t" : "f");
+        pgarray_add(&c.a[4], h->reason);
+        apply_cols_int(&c, 5, h->webhook_id);
+    }
+    return apply_cols_run(conn, "apply_save_history", &c, NULL, err);
+}
+
+
+static int
+apply_save_payments(PGconn *conn, const apply_set_t *set, db_error_t *err)
+{
+    const apply_payment_t  *p;
+    apply_cols_t            c;
+    size_t                  i;
+
+    apply_cols_init(&c, 7);
+    for (i = 0; i < set->npayments; i++) {
+        p = &set->payments[i];
+        if (!p->dirty) {
+            continue;
+        }
+        apply_cols_int(&c, 0, p->order_id);
+        pgarray_add(&c.a[1], p->provider);
+        pgarray_add(&c.a[2], p->ref);
+        pgarray_add(&c.a[3], apply_pay_names[p->status]);
+        apply_cols_int(&c, 4, p->amount_minor);
+        pgarray_add(&c.a[5], p->currency);
+        apply_cols_int(&c, 6, p->webhook_id);
+    }
+    return apply_cols_run(conn, "apply_save_payments", &c, NULL, err);
+}
+
+
+static int
+apply_save_reconciles(PGconn *conn, const apply_set_t *set, db_error_t *err)
+{
+    const apply_reconcile_t  *r;
+    apply_cols_t              c;
+    size_t                    i;
+
+    apply_cols_init(&c, 9);
+    for (i = 0; i < set->nreconciles; i++) {
+        r = &set->reconciles[i];
+        apply_cols_int(&c, 0, r->order_id);
+        pgarray_add(&c.a[1], r->provider);
+        pgarray_add(&c.a[2], r->ref);
+        apply_cols_int(&c, 3, r->expected_minor);
+        pgarray_add(&c.a[4], r->expected_currency);
+        apply_cols_int(&c, 5, r->received_minor);
+        pgarray_add(&c.a[6], r->received_currency);
+        pgarray_add(&c.a[7], r->matched ? "matched" : "mismatch");
+        pgarray_add(&c.a[8], r->matched ? NULL : r->note);
+    }
+    return apply_cols_run(conn, "apply_save_reconcile", &c, NULL, err);
+}
+
+
+static int
+apply_save_refunds(PGconn *conn, const apply_set_t *set, db_error_t *err)
+{
+    const apply_refund_t  *r;
+    apply_cols_t           c;
+    size_t                 i;
+
+    apply_cols_init(&c, 8);
+    for (i = 0; i < set->nrefunds; i++) {
+        r = &set->refunds[i];
+        if (!r->dirty) {
+            continue;
+        }
+        apply_cols_int(&c, 0, r->order_id);
+        pgarray_add(&c.a[1], r->provider);
+        pgarray_add(&c.a[2], r->refund_id);
+        pgarray_add(&c.a[3], r->payment_ref);
+        pgarray_add(&c.a[4], apply_refund_names[r->status]);
+        apply_cols_int(&c, 5, r->amount_minor);
+        pgarray_add(&c.a[6], r->currency);
+        apply_cols_int(&c, 7, r->webhook_id);
+    }
+    return apply_cols_run(conn, "apply_save_refunds", &c, NULL, err);
+}
+
+
+/* Stored ids of the shipments the batch wrote, for their scans. */
+static void
+apply_save_shipment_ids(apply_set_t *set, const PGresult *r)
+{
+    apply_shipment_t  *s;
+    const char        *item;
+    int64_t            oid;
+    size_t             i;
+    int                row;
+
+    for (row = 0; r != NULL && row < PQntuples(r); row++) {
+        oid = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+        item = PQgetisnull(r, row, 2) ? NULL : PQgetvalue(r, row, 2);
+        for (i = 0; i < set->nshipments; i++) {
+            s = &set->shipments[i];
+            if (s->order_id == oid
+                && strcmp(s->tracking_number, PQgetvalue(r, row, 3)) == 0
+                && ((s->item == NULL && item == NULL)
+                    || (s->item && item && strcmp(s->item, item) == 0)))
+            {
+                s->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+                break;
+            }
+        }
+    }
+}
+
+
+static int
+apply_save_shipments(PGconn *conn, apply_set_t *set, db_error_t *err)
+{
+    const apply_shipment_t  *s;
+    apply_cols_t             c;
+    PGresult                *res = NULL;
+    size_t                   i;
+
+    apply_cols_init(&c, 9);
+    for (i = 0; i < set->nshipments; i++) {
+        s = &set->shipments[i];
+        if (!s->dirty) {
+            continue;
+        }
+        apply_cols_int(&c, 0, s->order_id);
+        pgarray_add(&c.a[1], s->item);
+        pgarray_add(&c.a[2], s->tracking_number);
+        pgarray_add(&c.a[3], s->carrier);
+        pgarray_add(&c.a[4], s->tracking_url);
+        pgarray_add(&c.a[5], s->status);
+        pgarray_add(&c.a[6], s->is_return ? "t" : "f");
+        pgarray_add(&c.a[7], s->shipped_at);
+        pgarray_add(&c.a[8], s->delivered_at);
+    }
+    if (apply_cols_run(conn, "apply_save_shipments", &c, &res, err) != 0) {
+        return -1;
+    }
+    apply_save_shipment_ids(set, res);
+    PQclear(res);
+    return 0;
+}
+
+
+static int
+apply_save_scans(PGconn *conn, const apply_set_t *set, db_error_t *err)
+{
+    const apply_scans_t  *sc;
+    const oh_scan_t      *scan;
+    apply_cols_t          c;
+    size_t                i, j;
+
+    apply_cols_init(&c, 7);
+    for (i = 0; i < set->nscans; i++) {
+        sc = &set->scans[i];
+        for (j = 0; j < sc->ev->nscans; j++) {
+            scan = &sc->ev->scans[j];
+            apply_cols_int(&c, 0, set->shipments[sc->shipment].id);
+            pgarray_add(&c.a[1], scan->code);
+            pgarray_add(&c.a[2], scan->label);
+            pgarray_add(&c.a[3], scan->description);
+            pgarray_add(&c.a[4], scan->location);
+            pgarray_add(&c.a[5], scan->occurred_at);
+            apply_cols_int(&c, 6, sc->webhook_id);
+        }
+    }
+    return apply_cols_run(conn, "apply_save_scans", &c, NULL, err);
+}
+
+
+int
+apply_save(PGconn *conn, apply_set_t *set, db_error_t *err)
+{
+    /* parents before the rows that refer to them */
+    if (apply_save_orders(conn, set, err) != 0
+        || apply_save_history(conn, set, err) != 0
+        || apply_save_payments(conn, set, err) != 0
+        || apply_save_reconciles(conn, set, err) != 0
+        || apply_save_refunds(conn, set, err) != 0
+        || apply_save_shipments(conn, set, err) != 0
+        || apply_save_scans(conn, set, err) != 0)
+    {
+        return -1;
+    }
+    return 0;
+}
