@@ -1,5 +1,6 @@
 /* apply_load: a batch's orders locked and the rows its events may change. */
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,17 +59,11 @@ const db_stmt_t  apply_load_statements[] = {
 
 static int apply_load_run(PGconn *conn, apply_set_t *set, int slot,
     const char *name, pgarray_t *a, int n, db_error_t *err);
+static void apply_load_queue(db_pipe_t *pipe, const char *name,
+    pgarray_t *a, int n);
 static int apply_load_orders(PGconn *conn, apply_set_t *set,
     const apply_source_t *srcs, const oh_domain_event_t *const *evs,
     size_t nevs, db_error_t *err);
-static int apply_load_payments(PGconn *conn, apply_set_t *set,
-    const apply_source_t *srcs, const oh_domain_event_t *const *evs,
-    size_t nevs, db_error_t *err);
-static int apply_load_refunds(PGconn *conn, apply_set_t *set,
-    const apply_source_t *srcs, const oh_domain_event_t *const *evs,
-    size_t nevs, db_error_t *err);
-static int apply_load_shipments(PGconn *conn, apply_set_t *set,
-    db_error_t *err);
 static int apply_load_oom(db_error_t *err);
 
 
@@ -117,6 +112,29 @@ apply_load_run(PGconn *conn, apply_set_t *set, int slot, const char *name,
         pgarray_free(&a[k]);
     }
     return rc;
+}
+
+
+/* Queues `name` with `n` array parameters (freed). */
+static void
+apply_load_queue(db_pipe_t *pipe, const char *name, pgarray_t *a, int n)
+{
+    const char  *p[4];
+    int          k, ok = 1;
+
+    for (k = 0; k < n; k++) {
+        p[k] = pgarray_text(&a[k]);
+        ok = ok && p[k] != NULL;
+    }
+    if (ok) {
+        db_pipe_add(pipe, name, n, p, 0);
+    } else if (!pipe->failed) {
+        (void) apply_load_oom(&pipe->err);
+        pipe->failed = 1;
+    }
+    for (k = 0; k < n; k++) {
+        pgarray_free(&a[k]);
+    }
 }
 
 
@@ -199,15 +217,11 @@ apply_load_status(const char *s, const char *const *names, int n)
 
 
 static int
-apply_load_payments(PGconn *conn, apply_set_t *set,
-    const apply_source_t *srcs, const oh_domain_event_t *const *evs,
-    size_t nevs, db_error_t *err)
+apply_queue_payments(db_pipe_t *pipe, const apply_source_t *srcs,
+    const oh_domain_event_t *const *evs, size_t nevs)
 {
-    pgarray_t         a[2];
-    const PGresult   *r;
-    apply_payment_t  *p;
-    size_t            i;
-    int               n;
+    pgarray_t  a[2];
+    size_t     i;
 
     pgarray_init(&a[0]);
     pgarray_init(&a[1]);
@@ -223,14 +237,18 @@ apply_load_payments(PGconn *conn, apply_set_t *set,
         pgarray_free(&a[1]);
         return 0;
     }
-    if (apply_load_run(conn, set, APPLY_R_PAYMENTS, "apply_load_payments",
-                       a, 2, err) != 0)
-    {
-        return -1;
-    }
-    r = set->results[APPLY_R_PAYMENTS];
-    n = PQntuples(r);
-    for (i = 0; i < (size_t) n; i++) {
+    apply_load_queue(pipe, "apply_load_payments", a, 2);
+    return 1;
+}
+
+
+static int
+apply_parse_payments(apply_set_t *set, const PGresult *r, db_error_t *err)
+{
+    apply_payment_t  *p;
+    int               i;
+
+    for (i = 0; i < PQntuples(r); i++) {
         p = APPLY_PUSH(set, payments);
         if (p == NULL) {
             return apply_load_oom(err);
@@ -245,52 +263,58 @@ apply_load_payments(PGconn *conn, apply_set_t *set,
 }
 
 
-static int
-apply_load_refunds(PGconn *conn, apply_set_t *set,
-    const apply_source_t *srcs, const oh_domain_event_t *const *evs,
-    size_t nevs, db_error_t *err)
+static void
+apply_load_order_ids(const apply_set_t *set, pgarray_t *a)
 {
-    pgarray_t        a[3];
-    const PGresult  *r;
-    apply_refund_t  *f;
-    char             id[24];
-    size_t           i;
-    int              n, any = 0;
+    char    id[24];
+    size_t  i;
 
+    for (i = 0; i < set->norders; i++) {
+        snprintf(id, sizeof(id), "%" PRId64, set->orders[i].id);
+        pgarray_add(a, id);
+    }
+}
+
+
+static int
+apply_queue_refunds(db_pipe_t *pipe, const apply_set_t *set,
+    const apply_source_t *srcs, const oh_domain_event_t *const *evs,
+    size_t nevs)
+{
+    pgarray_t  a[3];
+    size_t     i;
+    int        any = 0;
+
+    for (i = 0; i < nevs; i++) {
+        any |= evs[i] != NULL && (evs[i]->kind == OH_DOMAIN_REFUND
+                                  || evs[i]->kind == OH_DOMAIN_REFUND_TOTAL);
+    }
+    if (!any || set->norders == 0) {
+        return 0;
+    }
     for (i = 0; i < 3; i++) {
         pgarray_init(&a[i]);
     }
-    for (i = 0; i < set->norders; i++) {
-        snprintf(id, sizeof(id), "%lld", (long long) set->orders[i].id);
-        pgarray_add(&a[0], id);
-    }
+    apply_load_order_ids(set, &a[0]);
     for (i = 0; i < nevs; i++) {
-        if (evs[i] == NULL || (evs[i]->kind != OH_DOMAIN_REFUND
-                               && evs[i]->kind != OH_DOMAIN_REFUND_TOTAL))
-        {
-            continue;
-        }
-        any = 1;
-        if (evs[i]->kind == OH_DOMAIN_REFUND) {
+        if (evs[i] != NULL && evs[i]->kind == OH_DOMAIN_REFUND) {
             pgarray_add(&a[1], srcs[i].provider);
             pgarray_add(&a[2], evs[i]->refund_id ? evs[i]->refund_id
                                                  : srcs[i].event_id);
         }
     }
-    if (!any || set->norders == 0) {
-        for (i = 0; i < 3; i++) {
-            pgarray_free(&a[i]);
-        }
-        return 0;
-    }
-    if (apply_load_run(conn, set, APPLY_R_REFUNDS, "apply_load_refunds", a,
-                       3, err) != 0)
-    {
-        return -1;
-    }
-    r = set->results[APPLY_R_REFUNDS];
-    n = PQntuples(r);
-    for (i = 0; i < (size_t) n; i++) {
+    apply_load_queue(pipe, "apply_load_refunds", a, 3);
+    return 1;
+}
+
+
+static int
+apply_parse_refunds(apply_set_t *set, const PGresult *r, db_error_t *err)
+{
+    apply_refund_t  *f;
+    int              i;
+
+    for (i = 0; i < PQntuples(r); i++) {
         f = APPLY_PUSH(set, refunds);
         if (f == NULL) {
             return apply_load_oom(err);
@@ -309,28 +333,33 @@ apply_load_refunds(PGconn *conn, apply_set_t *set,
 
 
 static int
-apply_load_shipments(PGconn *conn, apply_set_t *set, db_error_t *err)
+apply_queue_shipments(db_pipe_t *pipe, const apply_set_t *set,
+    const oh_domain_event_t *const *evs, size_t nevs)
 {
-    pgarray_t          a[1];
-    const PGresult    *r;
-    apply_shipment_t  *s;
-    char               id[24];
-    size_t             i;
-    int                n;
+    pgarray_t  a[1];
+    size_t     i;
+    int        tracking = 0;
 
+    for (i = 0; i < nevs; i++) {
+        tracking |= evs[i] != NULL && evs[i]->kind == OH_DOMAIN_TRACKING;
+    }
+    if (!tracking || set->norders == 0) {
+        return 0;
+    }
     pgarray_init(&a[0]);
-    for (i = 0; i < set->norders; i++) {
-        snprintf(id, sizeof(id), "%lld", (long long) set->orders[i].id);
-        pgarray_add(&a[0], id);
-    }
-    if (apply_load_run(conn, set, APPLY_R_SHIPMENTS, "apply_load_shipments",
-                       a, 1, err) != 0)
-    {
-        return -1;
-    }
-    r = set->results[APPLY_R_SHIPMENTS];
-    n = PQntuples(r);
-    for (i = 0; i < (size_t) n; i++) {
+    apply_load_order_ids(set, &a[0]);
+    apply_load_queue(pipe, "apply_load_shipments", a, 1);
+    return 1;
+}
+
+
+static int
+apply_parse_shipments(apply_set_t *set, const PGresult *r, db_error_t *err)
+{
+    apply_shipment_t  *s;
+    int                i;
+
+    for (i = 0; i < PQntuples(r); i++) {
         s = APPLY_PUSH(set, shipments);
         if (s == NULL) {
             return apply_load_oom(err);
@@ -352,21 +381,47 @@ int
 apply_load(PGconn *conn, apply_set_t *set, const apply_source_t *srcs,
     const oh_domain_event_t *const *evs, size_t nevs, db_error_t *err)
 {
-    size_t  i;
-    int     tracking = 0;
+    db_pipe_t  pipe;
+    PGresult  *res[3];
+    int        slot[3], n = 0, k;
 
     memset(set, 0, sizeof(*set));
-    if (apply_load_orders(conn, set, srcs, evs, nevs, err) != 0
-        || apply_load_payments(conn, set, srcs, evs, nevs, err) != 0
-        || apply_load_refunds(conn, set, srcs, evs, nevs, err) != 0)
-    {
+    if (apply_load_orders(conn, set, srcs, evs, nevs, err) != 0) {
         return -1;
     }
-    for (i = 0; i < nevs; i++) {
-        tracking |= evs[i] != NULL && evs[i]->kind == OH_DOMAIN_TRACKING;
+    /* the rest in one round trip: they only need the locked orders */
+    if (db_pipe_begin(&pipe, conn, err) != 0) {
+        return -1;
     }
-    if (tracking && set->norders > 0) {
-        return apply_load_shipments(conn, set, err);
+    if (apply_queue_payments(&pipe, srcs, evs, nevs)) {
+        slot[n++] = APPLY_R_PAYMENTS;
+    }
+    if (apply_queue_refunds(&pipe, set, srcs, evs, nevs)) {
+        slot[n++] = APPLY_R_REFUNDS;
+    }
+    if (apply_queue_shipments(&pipe, set, evs, nevs)) {
+        slot[n++] = APPLY_R_SHIPMENTS;
+    }
+    if (db_pipe_run(&pipe, res, n, err) != 0) {
+        for (k = 0; k < n; k++) {
+            PQclear(res[k]);
+        }
+        return -1;
+    }
+    for (k = 0; k < n; k++) {
+        set->results[slot[k]] = res[k];
+    }
+    if ((set->results[APPLY_R_PAYMENTS] != NULL
+         && apply_parse_payments(set, set->results[APPLY_R_PAYMENTS], err)
+            != 0)
+        || (set->results[APPLY_R_REFUNDS] != NULL
+            && apply_parse_refunds(set, set->results[APPLY_R_REFUNDS], err)
+               != 0)
+        || (set->results[APPLY_R_SHIPMENTS] != NULL
+            && apply_parse_shipments(set, set->results[APPLY_R_SHIPMENTS],
+                                     err) != 0))
+    {
+        return -1;
     }
     return 0;
 }

@@ -148,46 +148,35 @@ apply_cols_int(apply_cols_t *c, int k, int64_t v)
 }
 
 
-/*
- * Runs `name` over the gathered columns (freed) unless there are none;
- * the result goes to `*out` when wanted (NULL when nothing ran).
- */
-static int
-apply_cols_run(PGconn *conn, const char *name, apply_cols_t *c,
-    PGresult **out, db_error_t *err)
+/* Queues `name` over the gathered columns (freed) unless there are none. */
+static void
+apply_cols_send(db_pipe_t *pipe, const char *name, apply_cols_t *c)
 {
     const char  *p[APPLY_SAVE_MAXP];
-    PGresult    *res;
-    int          k, rc = 0;
+    int          k, ok = 1;
 
     if (c->a[0].n > 0) {
         for (k = 0; k < c->n; k++) {
             p[k] = pgarray_text(&c->a[k]);
-            if (p[k] == NULL) {
-                snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-                snprintf(err->message, sizeof(err->message), "out of memory");
-                rc = -1;
-            }
+            ok = ok && p[k] != NULL;
         }
-        if (rc == 0) {
-            res = db_exec(conn, name, c->n, p, 0, err);
-            rc = res != NULL ? 0 : -1;
-            if (out != NULL) {
-                *out = res;
-            } else {
-                PQclear(res);
-            }
+        if (ok) {
+            db_pipe_add(pipe, name, c->n, p, 0);
+        } else if (!pipe->failed) {
+            snprintf(pipe->err.sqlstate, sizeof(pipe->err.sqlstate), "53200");
+            snprintf(pipe->err.message, sizeof(pipe->err.message),
+                     "out of memory");
+            pipe->failed = 1;
         }
     }
     for (k = 0; k < c->n; k++) {
         pgarray_free(&c->a[k]);
     }
-    return rc;
 }
 
 
-static int
-apply_save_orders(PGconn *conn, const apply_set_t *set, db_error_t *err)
+static void
+apply_save_orders(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_order_t  *o;
     apply_cols_t          c;
@@ -214,12 +203,12 @@ apply_save_orders(PGconn *conn, const apply_set_t *set, db_error_t *err)
         pgarray_add(&c.a[12], o->delivered_at);
         pgarray_add(&c.a[13], o->cancelled_at);
     }
-    return apply_cols_run(conn, "apply_save_orders", &c, NULL, err);
+    apply_cols_send(pipe, "apply_save_orders", &c);
 }
 
 
-static int
-apply_save_history(PGconn *conn, const apply_set_t *set, db_error_t *err)
+static void
+apply_save_history(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_history_t  *h;
     apply_cols_t            c;
@@ -235,12 +224,12 @@ apply_save_history(PGconn *conn, const apply_set_t *set, db_error_t *err)
         pgarray_add(&c.a[4], h->reason);
         apply_cols_int(&c, 5, h->webhook_id);
     }
-    return apply_cols_run(conn, "apply_save_history", &c, NULL, err);
+    apply_cols_send(pipe, "apply_save_history", &c);
 }
 
 
-static int
-apply_save_payments(PGconn *conn, const apply_set_t *set, db_error_t *err)
+static void
+apply_save_payments(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_payment_t  *p;
     apply_cols_t            c;
@@ -260,12 +249,12 @@ apply_save_payments(PGconn *conn, const apply_set_t *set, db_error_t *err)
         pgarray_add(&c.a[5], p->currency);
         apply_cols_int(&c, 6, p->webhook_id);
     }
-    return apply_cols_run(conn, "apply_save_payments", &c, NULL, err);
+    apply_cols_send(pipe, "apply_save_payments", &c);
 }
 
 
-static int
-apply_save_reconciles(PGconn *conn, const apply_set_t *set, db_error_t *err)
+static void
+apply_save_reconciles(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_reconcile_t  *r;
     apply_cols_t              c;
@@ -284,12 +273,12 @@ apply_save_reconciles(PGconn *conn, const apply_set_t *set, db_error_t *err)
         pgarray_add(&c.a[7], r->matched ? "matched" : "mismatch");
         pgarray_add(&c.a[8], r->matched ? NULL : r->note);
     }
-    return apply_cols_run(conn, "apply_save_reconcile", &c, NULL, err);
+    apply_cols_send(pipe, "apply_save_reconcile", &c);
 }
 
 
-static int
-apply_save_refunds(PGconn *conn, const apply_set_t *set, db_error_t *err)
+static void
+apply_save_refunds(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_refund_t  *r;
     apply_cols_t           c;
@@ -310,7 +299,7 @@ apply_save_refunds(PGconn *conn, const apply_set_t *set, db_error_t *err)
         pgarray_add(&c.a[6], r->currency);
         apply_cols_int(&c, 7, r->webhook_id);
     }
-    return apply_cols_run(conn, "apply_save_refunds", &c, NULL, err);
+    apply_cols_send(pipe, "apply_save_refunds", &c);
 }
 
 
@@ -342,13 +331,14 @@ apply_save_shipment_ids(apply_set_t *set, const PGresult *r)
 }
 
 
+/* Queues the shipments; returns whether a statement was queued. */
 static int
-apply_save_shipments(PGconn *conn, apply_set_t *set, db_error_t *err)
+apply_save_shipments(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_shipment_t  *s;
     apply_cols_t             c;
-    PGresult                *res = NULL;
     size_t                   i;
+    int                      n = pipe->queued;
 
     apply_cols_init(&c, 9);
     for (i = 0; i < set->nshipments; i++) {
@@ -366,17 +356,13 @@ apply_save_shipments(PGconn *conn, apply_set_t *set, db_error_t *err)
         pgarray_add(&c.a[7], s->shipped_at);
         pgarray_add(&c.a[8], s->delivered_at);
     }
-    if (apply_cols_run(conn, "apply_save_shipments", &c, &res, err) != 0) {
-        return -1;
-    }
-    apply_save_shipment_ids(set, res);
-    PQclear(res);
-    return 0;
+    apply_cols_send(pipe, "apply_save_shipments", &c);
+    return pipe->queued > n;
 }
 
 
-static int
-apply_save_scans(PGconn *conn, const apply_set_t *set, db_error_t *err)
+static void
+apply_save_scans(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_scans_t  *sc;
     const oh_scan_t      *scan;
@@ -397,23 +383,38 @@ apply_save_scans(PGconn *conn, const apply_set_t *set, db_error_t *err)
             apply_cols_int(&c, 6, sc->webhook_id);
         }
     }
-    return apply_cols_run(conn, "apply_save_scans", &c, NULL, err);
+    apply_cols_send(pipe, "apply_save_scans", &c);
 }
 
 
 int
-apply_save(PGconn *conn, apply_set_t *set, db_error_t *err)
+apply_save(PGconn *conn, apply_set_t *set, db_pipe_t *rest, db_error_t *err)
 {
-    /* parents before the rows that refer to them */
-    if (apply_save_orders(conn, set, err) != 0
-        || apply_save_history(conn, set, err) != 0
-        || apply_save_payments(conn, set, err) != 0
-        || apply_save_reconciles(conn, set, err) != 0
-        || apply_save_refunds(conn, set, err) != 0
-        || apply_save_shipments(conn, set, err) != 0
-        || apply_save_scans(conn, set, err) != 0)
-    {
+    db_pipe_t   pipe;
+    PGresult   *res[16];
+    int         shipped, rc;
+
+    /* parents before the rows that refer to them, in one round trip */
+    if (db_pipe_begin(&pipe, conn, err) != 0) {
         return -1;
     }
+    apply_save_orders(&pipe, set);
+    apply_save_history(&pipe, set);
+    apply_save_payments(&pipe, set);
+    apply_save_reconciles(&pipe, set);
+    apply_save_refunds(&pipe, set);
+    shipped = apply_save_shipments(&pipe, set);
+    rc = db_pipe_run(&pipe, res, pipe.queued, err);
+    if (rc == 0 && shipped) {
+        /* the scans need the stored ids of new shipments */
+        apply_save_shipment_ids(set, res[pipe.queued - 1]);
+    }
+    while (pipe.queued > 0) {
+        PQclear(res[--pipe.queued]);
+    }
+    if (rc != 0 || db_pipe_begin(rest, conn, err) != 0) {
+        return -1;
+    }
+    apply_save_scans(rest, set);
     return 0;
 }

@@ -79,6 +79,7 @@ static int claim_apply_set(worker_t *w, claim_row_t *rows, int n,
     db_error_t *err);
 static int claim_apply_all(worker_t *w, claim_batch_t *b, int careful,
     db_error_t *err);
+/* Settles every claimed row and commits. */
 static int claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err);
 static void claim_log(const claim_row_t *r);
 static void claim_free(claim_batch_t *b);
@@ -91,16 +92,26 @@ claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err)
 {
     char         limit[16];
     const char  *p[1];
-    PGresult    *res;
+    PGresult    *res, *keep[2];
+    db_pipe_t    pipe;
     int          i;
     uint32_t     v32;
 
+    /* BEGIN and the claim in one round trip */
     snprintf(limit, sizeof(limit), "%d", w->cfg->batch_size);
     p[0] = limit;
-    res = db_exec(w->conn, "claim_batch", 1, p, 1, err);
-    if (res == NULL) {
+    if (db_pipe_begin(&pipe, w->conn, err) != 0) {
         return -1;
     }
+    db_pipe_add_command(&pipe, "BEGIN");
+    db_pipe_add(&pipe, "claim_batch", 1, p, 1);
+    if (db_pipe_run(&pipe, keep, 2, err) != 0) {
+        PQclear(keep[0]);
+        PQclear(keep[1]);
+        return -1;
+    }
+    PQclear(keep[0]);
+    res = keep[1];
     b->rows_res = res;
     b->n = PQntuples(res);
     b->rows = calloc(b->n > 0 ? (size_t) b->n : 1, sizeof(claim_row_t));
@@ -190,6 +201,7 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
     apply_order_t             *o;
     apply_set_t                set;
     mail_outbox_t              ob;
+    db_pipe_t                  rest;
     double                     t0 = log_now_ms(), ms;
     int                        i, rc = -1;
 
@@ -238,10 +250,9 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
             goto done;
         }
     }
-    if (apply_save(w->conn, &set, err) == 0
-        && mail_outbox_save(w, &ob, err) == 0)
-    {
-        rc = 0;
+    if (apply_save(w->conn, &set, &rest, err) == 0) {
+        mail_outbox_queue(&ob, &rest);
+        rc = db_pipe_run(&rest, NULL, 0, err);
     }
 done:
     ms = log_now_ms() - t0;
@@ -304,7 +315,7 @@ claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err)
     pgarray_t    a[4];
     const char  *p[4];
     char         num[24];
-    PGresult    *res;
+    db_pipe_t    pipe;
     int          i, k, rc = -1;
 
     for (k = 0; k < 4; k++) {
@@ -328,10 +339,11 @@ claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err)
             goto done;
         }
     }
-    res = db_exec(w->conn, "claim_settle", 4, p, 0, err);
-    if (res != NULL) {
-        PQclear(res);
-        rc = 0;
+    /* the settle and COMMIT in one round trip */
+    if (db_pipe_begin(&pipe, w->conn, err) == 0) {
+        db_pipe_add(&pipe, "claim_settle", 4, p, 0);
+        db_pipe_add_command(&pipe, "COMMIT");
+        rc = db_pipe_run(&pipe, NULL, 0, err);
     }
 done:
     for (k = 0; k < 4; k++) {
@@ -403,9 +415,7 @@ claim_batch(worker_t *w, int careful, int *claimed)
 
     memset(&b, 0, sizeof(b));
     *claimed = 0;
-    if (db_command(w->conn, "BEGIN", &err) != 0
-        || claim_fetch(w, &b, &err) != 0)
-    {
+    if (claim_fetch(w, &b, &err) != 0) {
         goto fail;
     }
     *claimed = b.n;
@@ -426,9 +436,7 @@ claim_batch(worker_t *w, int careful, int *claimed)
         }
         goto fail;
     }
-    if (claim_settle(w, &b, &err) != 0
-        || db_command(w->conn, "COMMIT", &err) != 0)
-    {
+    if (claim_settle(w, &b, &err) != 0) {
         goto fail;
     }
     for (i = 0; i < b.n; i++) {

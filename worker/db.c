@@ -122,6 +122,110 @@ db_exec(PGconn *conn, const char *name, int nparams,
 
 
 int
+db_pipe_begin(db_pipe_t *p, PGconn *conn, db_error_t *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->conn = conn;
+    if (PQenterPipelineMode(conn) != 1) {
+        db_fill_error(conn, NULL, err);
+        return -1;
+    }
+    return 0;
+}
+
+
+void
+db_pipe_add(db_pipe_t *p, const char *name, int nparams,
+    const char *const *params, int binary)
+{
+    if (p->failed) {
+        return;
+    }
+    if (PQsendQueryPrepared(p->conn, name, nparams, params, NULL, NULL,
+                            binary) != 1)
+    {
+        db_fill_error(p->conn, NULL, &p->err);
+        p->failed = 1;
+        return;
+    }
+    p->queued++;
+}
+
+
+void
+db_pipe_add_command(db_pipe_t *p, const char *sql)
+{
+    if (p->failed) {
+        return;
+    }
+    if (PQsendQueryParams(p->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1) {
+        db_fill_error(p->conn, NULL, &p->err);
+        p->failed = 1;
+        return;
+    }
+    p->queued++;
+}
+
+
+int
+db_pipe_run(db_pipe_t *p, PGresult **keep, int nkeep, db_error_t *err)
+{
+    PGresult  *res;
+    int        i, ok = !p->failed;
+
+    for (i = 0; i < nkeep; i++) {
+        keep[i] = NULL;
+    }
+    if (p->failed) {
+        *err = p->err;
+    }
+    if (PQpipelineSync(p->conn) != 1) {
+        if (ok) {
+            db_fill_error(p->conn, NULL, err);
+        }
+        (void) PQexitPipelineMode(p->conn);
+        return -1;
+    }
+    /* each statement's result, then a NULL; the sync's result ends it */
+    for (i = 0; ; ) {
+        res = PQgetResult(p->conn);
+        if (res == NULL) {
+            if (PQstatus(p->conn) != CONNECTION_OK) {
+                if (ok) {
+                    db_fill_error(p->conn, NULL, err);
+                }
+                return -1;
+            }
+            i++;
+            continue;
+        }
+        switch (PQresultStatus(res)) {
+        case PGRES_PIPELINE_SYNC:
+            PQclear(res);
+            (void) PQexitPipelineMode(p->conn);
+            return ok ? 0 : -1;
+        case PGRES_TUPLES_OK:
+        case PGRES_COMMAND_OK:
+            if (i < nkeep) {
+                keep[i] = res;
+                res = NULL;
+            }
+            break;
+        case PGRES_PIPELINE_ABORTED:
+            break;
+        default:
+            if (ok) {
+                db_fill_error(p->conn, res, err);
+                ok = 0;
+            }
+            break;
+        }
+        PQclear(res);
+    }
+}
+
+
+int
 db_error_permanent(const db_error_t *err)
 {
     return strncmp(err->sqlstate, "22", 2) == 0

@@ -47,6 +47,39 @@ PGresult *db_exec(PGconn *conn, const char *name, int nparams,
     const char *const *params, int binary, db_error_t *err)
     __attribute__((warn_unused_result));
 
+/*
+ * Statements queued on a connection and sent in one round trip (libpq
+ * pipeline mode); they run in order, and after a failure the rest are
+ * skipped by the server.
+ */
+typedef struct {
+    PGconn      *conn;
+    int          queued;
+    int          failed;           /* a send failed: `err` filled */
+    db_error_t   err;
+} db_pipe_t;
+
+/* Enters pipeline mode.  Returns 0, or -1 (`err` filled). */
+int db_pipe_begin(db_pipe_t *p, PGconn *conn, db_error_t *err)
+    __attribute__((warn_unused_result));
+
+/* Queues prepared statement `name` (text parameters; results in `binary`
+ * or text format). */
+void db_pipe_add(db_pipe_t *p, const char *name, int nparams,
+    const char *const *params, int binary);
+
+/* Queues a statement without parameters, e.g. "COMMIT". */
+void db_pipe_add_command(db_pipe_t *p, const char *sql);
+
+/*
+ * Sends the queue and reads every result, then leaves pipeline mode.
+ * The result of the i-th queued statement goes to keep[i] for i < nkeep
+ * (the caller clears it; NULL when it failed or was skipped).  Returns 0,
+ * or -1 with `err` holding the first failure.
+ */
+int db_pipe_run(db_pipe_t *p, PGresult **keep, int nkeep, db_error_t *err)
+    __attribute__((warn_unused_result));
+
 /* Whether an error is about the data (SQLSTATE classes 22 and 23). */
 int db_error_permanent(const db_error_t *err);
 

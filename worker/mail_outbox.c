@@ -273,28 +273,26 @@ mail_outbox_add(const worker_t *w, mail_outbox_t *ob, const apply_set_t *set,
 }
 
 
-int
-mail_outbox_save(const worker_t *w, mail_outbox_t *ob, db_error_t *err)
+void
+mail_outbox_queue(mail_outbox_t *ob, db_pipe_t *pipe)
 {
     const char  *p[9];
-    PGresult    *res;
     int          k;
 
     if (ob->cols[0].n == 0) {
-        return 0;
+        return;
     }
     for (k = 0; k < 9; k++) {
         p[k] = pgarray_text(&ob->cols[k]);
         if (p[k] == NULL) {
-            return mail_outbox_fail(err, "53200", "out of memory");
+            if (!pipe->failed) {
+                (void) mail_outbox_fail(&pipe->err, "53200", "out of memory");
+                pipe->failed = 1;
+            }
+            return;
         }
     }
-    res = db_exec(w->conn, "mail_outbox_insert", 9, p, 0, err);
-    if (res == NULL) {
-        return -1;
-    }
-    PQclear(res);
-    return 0;
+    db_pipe_add(pipe, "mail_outbox_insert", 9, p, 0);
 }
 
 

@@ -54,12 +54,11 @@ int mail_outbox_add(const worker_t *w, mail_outbox_t *ob,
     __attribute__((warn_unused_result));
 
 /*
- * Inserts the gathered notifications into orderhooks.notifications, in
- * the batch's transaction, after apply_save().  Returns 0, or -1 on a
- * database error (`err` filled; roll back).
+ * Queues the insert of the gathered notifications into
+ * orderhooks.notifications on `pipe`, in the batch's transaction, after
+ * apply_save() (a duplicate of a stored one is a no-op).
  */
-int mail_outbox_save(const worker_t *w, mail_outbox_t *ob, db_error_t *err)
-    __attribute__((warn_unused_result));
+void mail_outbox_queue(mail_outbox_t *ob, db_pipe_t *pipe);
 
 void mail_outbox_free(mail_outbox_t *ob);
 
