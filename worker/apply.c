@@ -545,6 +545,17 @@ apply_event(apply_set_t *set, const apply_source_t *src,
     res->to = OH_STATUS_UNKNOWN;
     res->refused = 0;
     res->note = NULL;
+    res->early = 0;
+
+    if (src->early_ok && src->attempts == 0
+        && order->status == OH_STATUS_PENDING_PAYMENT
+        && (ev->kind == OH_DOMAIN_REFUND || ev->kind == OH_DOMAIN_REFUND_TOTAL
+            || (ev->kind == OH_DOMAIN_TRACKING
+                && ev->ship_target != OH_STATUS_UNKNOWN)))
+    {
+        res->early = 1;
+        return 0;
+    }
 
     switch (ev->kind) {
     case OH_DOMAIN_PAYMENT:

@@ -145,6 +145,8 @@ typedef struct {
     const char   *provider;        /* "stripe", ... */
     const char   *event_id;
     const char   *event_type;
+    int           attempts;        /* tries before this one */
+    int           early_ok;        /* may defer an event ahead of payment */
 } apply_source_t;
 
 /* What applying did, for the log. */
@@ -152,6 +154,8 @@ typedef struct {
     oh_status_t   from, to;        /* OH_STATUS_UNKNOWN: no transition */
     int           refused;         /* recorded in history, not applied */
     const char   *note;            /* e.g. "duplicate payment" */
+    int           early;           /* ahead of payment: nothing done, try
+                                      again later */
 } apply_result_t;
 
 /*
@@ -173,7 +177,10 @@ apply_order_t *apply_find_order(apply_set_t *set,
 /*
  * Decides one event against its locked order and the batch's state:
  * payments, refunds, reconciliation, shipments and scans, the order's
- * new state and its history, all kept for apply_save().  Returns 0, or
+ * new state and its history, all kept for apply_save().  A tracking
+ * update or refund for an order still waiting for its payment is, on its
+ * first try and when `src->early_ok`, left alone with `res->early` set:
+ * the payment may be late or in another worker's batch.  Returns 0, or
  * -1 when memory ran out (the batch must be abandoned).
  */
 int apply_event(apply_set_t *set, const apply_source_t *src,

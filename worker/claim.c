@@ -75,6 +75,7 @@ static int claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err);
 static void claim_normalize(claim_row_t *r);
 static void claim_fail(worker_t *w, claim_row_t *r, int permanent,
     const char *why);
+static void claim_early(worker_t *w, claim_row_t *r);
 static int claim_apply_set(worker_t *w, claim_row_t *rows, int n,
     db_error_t *err);
 static int claim_apply_all(worker_t *w, claim_batch_t *b, int careful,
@@ -193,6 +194,17 @@ claim_fail(worker_t *w, claim_row_t *r, int permanent, const char *why)
  * decided in claim order, the outcome written one statement per table.
  * A row whose order is not there yet is left to retry.
  */
+/* Ahead of its order's payment: one more try after early_retry. */
+static void
+claim_early(worker_t *w, claim_row_t *r)
+{
+    r->state = CLAIM_RETRY;
+    r->delay = (w->cfg->early_retry_ms + 999) / 1000;
+    snprintf(r->error, sizeof(r->error), "order not paid yet: tried again "
+             "once in case its payment is late");
+}
+
+
 static int
 claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
 {
@@ -221,6 +233,8 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
         srcs[i].event_id = rows[i].event_id;
         srcs[i].event_type = rows[i].event_type[0] ? rows[i].event_type
                                                    : "unknown";
+        srcs[i].attempts = rows[i].attempts;
+        srcs[i].early_ok = w->cfg->early_retry_ms > 0;
     }
     if (apply_load(w->conn, &set, srcs, evs, (size_t) n, err) != 0
         || mail_outbox_begin(w, &ob, &set, err) != 0)
@@ -243,6 +257,10 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
             snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
             snprintf(err->message, sizeof(err->message), "out of memory");
             goto done;
+        }
+        if (rows[i].res.early) {
+            claim_early(w, &rows[i]);
+            continue;
         }
         if (mail_outbox_add(w, &ob, &set, rows[i].id, o, evs[i],
                             &rows[i].res, err) != 0)

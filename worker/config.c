@@ -36,6 +36,7 @@ static const config_entry_t  config_table[] = {
       50 },
     { "reconnect_max", CT_MS, OFF(reconnect_max_ms), "30s", 1, 100,
       3600000 },
+    { "early_retry", CT_MS, OFF(early_retry_ms), "10s", 1, 0, 3600000 },
     { "log_file", CT_STRING, OFF(log_file), "", 1, 0, 0 },
     { "log_level", CT_LEVEL, OFF(log_level), "info", 1, 0, 0 },
     { "mail", CT_BOOL, OFF(mail), "off", 0, 0, 1 },

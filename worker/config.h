@@ -31,6 +31,7 @@ typedef struct {
     char          log_file[CONFIG_STR_MAX];  /* "" = stderr */
     log_level_t   log_level;
     int           reconnect_max_ms;
+    int           early_retry_ms;            /* events ahead of payment */
 
     /* customer notifications (docs/notifications.md) */
     int           mail;                      /* outbox and delivery on/off */

@@ -102,12 +102,50 @@ insert_event('shiprocket', qq({"awb":"19041$p","current_status":"RTO DELIVERED",
 run_worker();
 is order_row($s)->{status}, 'returned', 'shiprocket: RTO -> returned';
 
-# tracking before payment: shipment recorded, order not moved
+# tracking before payment: tried once more after early_retry (the payment
+# may be late); still unpaid then: shipment recorded, order not moved
 my $u = "${p}UP";
 create_order($u, 'USD', 100);
-insert_event('generic', qq({"order_number":"$u","tracking_number":"UP$p","events":[{"status_code":"in_transit","occurred_at":"2025-01-11T09:00:00Z"}]}));
+my $ue = insert_event('generic', qq({"order_number":"$u","tracking_number":"UP$p","events":[{"status_code":"in_transit","occurred_at":"2025-01-11T09:00:00Z"}]}));
 run_worker();
+my $e = event_row($ue);
+is $e->{state}, 'retry', 'tracking ahead of payment: tried again later';
+like $e->{last_error}, qr/not paid yet/, 'with the reason';
+ok $e->{due_in} >= 8 && $e->{due_in} <= 11, "after early_retry (10 s: $e->{due_in})";
+is_deeply history($u), [], 'nothing recorded yet';
+is sql_row(q{SELECT count(*) AS n FROM orderhooks.shipments s
+             JOIN orderhooks.orders o ON o.id = s.order_id
+             WHERE o.order_number = :'n'}, n => $u)->{n}, 0, 'no shipment yet';
+sql(q{UPDATE orderhooks.webhook_events SET next_attempt_at = now()
+      WHERE id = :'id'}, id => $ue);
+run_worker();
+is event_row($ue)->{state}, 'done', 'second try: done';
 is order_row($u)->{status}, 'pending_payment', 'unpaid order not shipped';
 is_deeply history($u), ['pending_payment>shipped:n'], 'refused, recorded';
+
+# the payment arrives while the early update waits: both apply, in order
+my $v = "${p}UV";
+create_order($v, 'USD', 500);
+my $ve = insert_event('generic', qq({"order_number":"$v","tracking_number":"UV$p","events":[{"status_code":"delivered","occurred_at":"2025-01-12T09:00:00Z"}]}));
+my $vr = insert_event('generic', qq({"event_id":"${p}uvr","order_number":"$v","amount":5.00,"currency":"USD","status":"refunded"}));
+insert_event('generic', qq({"event_id":"${p}uvp","order_number":"$v","amount":5.00,"currency":"USD","status":"paid"}));
+run_worker();
+is event_row($ve)->{state}, 'retry', 'delivery ahead of its payment waits';
+is event_row($vr)->{state}, 'retry', 'refund ahead of its payment waits';
+is order_row($v)->{status}, 'paid', 'the payment applied';
+sql(q{UPDATE orderhooks.webhook_events SET next_attempt_at = now()
+      WHERE id IN (:'a', :'b')}, a => $ve, b => $vr);
+run_worker();
+is order_row($v)->{status}, 'refunded', 'then delivered and refunded';
+is_deeply history($v), ['pending_payment>paid:y', 'paid>delivered:y',
+                        'delivered>refunded:y'], 'in order';
+
+# early_retry = 0: recorded at once, as refused
+my $z = "${p}UZ";
+create_order($z, 'USD', 100);
+my $ze = insert_event('generic', qq({"order_number":"$z","tracking_number":"UZ$p","events":[{"status_code":"in_transit","occurred_at":"2025-01-11T09:00:00Z"}]}));
+run_worker('--set', 'early_retry=0');
+is event_row($ze)->{state}, 'done', 'early_retry=0: done at once';
+is_deeply history($z), ['pending_payment>shipped:n'], 'early_retry=0: refused';
 
 done_testing;
