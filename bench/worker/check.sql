@@ -10,17 +10,19 @@
 \pset footer off
 
 SELECT state, count(*) AS webhooks
-FROM orderhooks.webhook_events GROUP BY state ORDER BY state;
+FROM orderhooks.webhook_events WHERE source <> 'bench-history'
+GROUP BY state ORDER BY state;
 
 SELECT status, count(*) AS orders
-FROM orderhooks.orders GROUP BY status ORDER BY status;
+FROM orderhooks.orders WHERE order_number NOT LIKE 'BH-%'
+GROUP BY status ORDER BY status;
 
 \pset tuples_only on
 \pset format unaligned
 WITH ev AS (
     SELECT count(*) AS total,
            count(*) FILTER (WHERE state = 'done') AS done
-    FROM orderhooks.webhook_events
+    FROM orderhooks.webhook_events WHERE source <> 'bench-history'
 ), o AS (
     SELECT count(*) AS orders,
            count(*) FILTER (WHERE o.status IS DISTINCT FROM p.want_status)
@@ -33,12 +35,16 @@ WITH ev AS (
     FROM bench_worker.plan p
     LEFT JOIN orderhooks.orders o ON o.order_number = p.num
 ), s AS (
-    SELECT count(DISTINCT order_id) FILTER (WHERE status = 'delivered')
+    SELECT count(DISTINCT order_id) FILTER (WHERE s.status = 'delivered')
                AS delivered
-    FROM orderhooks.shipments
+    FROM orderhooks.shipments s
+    JOIN orderhooks.orders o ON o.id = s.order_id
+    WHERE o.order_number NOT LIKE 'BH-%'
 ), r AS (
-    SELECT count(*) FILTER (WHERE status = 'matched') AS matched
-    FROM orderhooks.payment_reconciliation
+    SELECT count(*) FILTER (WHERE c.status = 'matched') AS matched
+    FROM orderhooks.payment_reconciliation c
+    JOIN orderhooks.orders o ON o.id = c.order_id
+    WHERE o.order_number NOT LIKE 'BH-%'
 )
 SELECT format('CHECK %s webhooks=%s done=%s orders=%s wrong_status=%s '
               'wrong_amounts=%s shipments_delivered=%s reconciled=%s '
