@@ -192,13 +192,11 @@ const apply_shipment_t *apply_shipment_of(const apply_set_t *set,
     const apply_order_t *order, const char *tracking_number);
 
 /*
- * Writes what the batch's events decided, one statement per table, in
- * one round trip; then opens pipeline `rest` on `conn` with the scans
- * queued, for the caller to add its own statements and run.  Returns 0,
- * or -1 on a database error (`err` filled; roll back; `rest` not open).
+ * Queues on `pipe` the writes of what the batch's events decided, one
+ * statement per table; the caller adds its own and runs the pipe.  Any
+ * failure is the pipe's (roll back).
  */
-int apply_save(PGconn *conn, apply_set_t *set, db_pipe_t *rest,
-    db_error_t *err) __attribute__((warn_unused_result));
+void apply_save(db_pipe_t *pipe, const apply_set_t *set);
 
 void apply_set_free(apply_set_t *set);
 

@@ -10,6 +10,27 @@
 enum { APPLY_R_ORDERS = 0, APPLY_R_PAYMENTS, APPLY_R_REFUNDS,
        APPLY_R_SHIPMENTS };
 
+/*
+ * The orders a batch refers to: by order number, provider payment or
+ * order reference, or through a stored payment ($1: order numbers, $2:
+ * references, $3/$4: provider and payment reference pairs).  The lock
+ * and the reads below all use it, so they go out in one round trip.
+ */
+#define APPLY_ORDER_IDS                                                   \
+    "SELECT id FROM orderhooks.orders"                                    \
+    " WHERE order_number = ANY ($1::text[])"                              \
+    " UNION "                                                             \
+    "SELECT id FROM orderhooks.orders"                                    \
+    " WHERE provider_payment_id = ANY ($2::text[])"                       \
+    " UNION "                                                             \
+    "SELECT id FROM orderhooks.orders"                                    \
+    " WHERE provider_order_id = ANY ($2::text[])"                         \
+    " UNION "                                                             \
+    "SELECT p.order_id"                                                   \
+    "  FROM unnest($3::text[], $4::text[]) AS k (pr, ref)"                \
+    "  JOIN orderhooks.payments p ON p.provider = k.pr"                   \
+    "   AND p.provider_payment_id = k.ref"
+
 const db_stmt_t  apply_load_statements[] = {
     { "apply_lock_orders",
       "SELECT id, order_number, status, currency, total_minor, paid_minor,"
@@ -19,20 +40,7 @@ const db_stmt_t  apply_load_statements[] = {
       "  FROM orderhooks.orders"
       /* an InitPlan: a row another worker updated meanwhile is rechecked
          against the ids alone, never dropped by a join's recheck */
-      " WHERE id = ANY (ARRAY("
-      "        SELECT id FROM orderhooks.orders"
-      "         WHERE order_number = ANY ($1::text[])"
-      "        UNION"
-      "        SELECT id FROM orderhooks.orders"
-      "         WHERE provider_payment_id = ANY ($2::text[])"
-      "        UNION"
-      "        SELECT id FROM orderhooks.orders"
-      "         WHERE provider_order_id = ANY ($2::text[])"
-      "        UNION"
-      "        SELECT p.order_id"
-      "          FROM unnest($3::text[], $4::text[]) AS k (pr, ref)"
-      "          JOIN orderhooks.payments p ON p.provider = k.pr"
-      "           AND p.provider_payment_id = k.ref))"
+      " WHERE id = ANY (ARRAY(" APPLY_ORDER_IDS "))"
       " ORDER BY id FOR UPDATE", 4 },
 
     { "apply_load_payments",
@@ -41,32 +49,34 @@ const db_stmt_t  apply_load_statements[] = {
       "  JOIN orderhooks.payments p"
       "    ON p.provider = k.provider AND p.provider_payment_id = k.ref", 2 },
 
+    /* runs after the lock, in its transaction: sees the locked orders */
     { "apply_load_refunds",
       "SELECT provider, provider_refund_id, provider_payment_id, order_id,"
       "       status, amount_minor, currency"
-      "  FROM orderhooks.refunds WHERE order_id = ANY ($1::bigint[])"
+      "  FROM orderhooks.refunds"
+      " WHERE order_id = ANY (ARRAY(" APPLY_ORDER_IDS "))"
       " UNION "
       "SELECT r.provider, r.provider_refund_id, r.provider_payment_id,"
       "       r.order_id, r.status, r.amount_minor, r.currency"
-      "  FROM unnest($2::text[], $3::text[]) AS k (provider, id)"
+      "  FROM unnest($5::text[], $6::text[]) AS k (provider, id)"
       "  JOIN orderhooks.refunds r"
-      "    ON r.provider = k.provider AND r.provider_refund_id = k.id", 3 },
+      "    ON r.provider = k.provider AND r.provider_refund_id = k.id", 6 },
 
     { "apply_load_shipments",
       "SELECT id, order_id, order_item_id, tracking_number, carrier,"
       "       tracking_url, status, is_return"
-      "  FROM orderhooks.shipments WHERE order_id = ANY ($1::bigint[])", 1 },
+      "  FROM orderhooks.shipments"
+      " WHERE order_id = ANY (ARRAY(" APPLY_ORDER_IDS "))", 4 },
 
     { NULL, NULL, 0 }
 };
 
-static int apply_load_run(PGconn *conn, apply_set_t *set, int slot,
-    const char *name, pgarray_t *a, int n, db_error_t *err);
-static void apply_load_queue(db_pipe_t *pipe, const char *name,
-    pgarray_t *a, int n);
-static int apply_load_orders(PGconn *conn, apply_set_t *set,
-    const apply_source_t *srcs, const oh_domain_event_t *const *evs,
-    size_t nevs, db_error_t *err);
+/* The order lookup's four parameters, built once per batch. */
+typedef struct {
+    pgarray_t    a[4];
+    const char  *p[4];
+} apply_keys_t;
+
 static int apply_load_oom(db_error_t *err);
 
 
@@ -93,97 +103,105 @@ apply_load_int(const PGresult *r, int row, int col)
 }
 
 
-/* Runs `name` with `n` array parameters (freed); keeps the result. */
 static int
-apply_load_run(PGconn *conn, apply_set_t *set, int slot, const char *name,
-    pgarray_t *a, int n, db_error_t *err)
+apply_load_status(const char *s, const char *const *names, int n)
 {
-    const char  *p[4];
-    int          k, rc = 0;
+    int  i;
 
-    for (k = 0; k < n; k++) {
-        p[k] = pgarray_text(&a[k]);
-        if (p[k] == NULL) {
-            rc = apply_load_oom(err);
+    for (i = 0; i < n; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            return i;
         }
     }
-    if (rc == 0) {
-        set->results[slot] = db_exec(conn, name, n, p, 0, err);
-        rc = set->results[slot] != NULL ? 0 : -1;
-    }
-    for (k = 0; k < n; k++) {
-        pgarray_free(&a[k]);
-    }
-    return rc;
-}
-
-
-/* Queues `name` with `n` array parameters (freed). */
-static void
-apply_load_queue(db_pipe_t *pipe, const char *name, pgarray_t *a, int n)
-{
-    const char  *p[4];
-    int          k, ok = 1;
-
-    for (k = 0; k < n; k++) {
-        p[k] = pgarray_text(&a[k]);
-        ok = ok && p[k] != NULL;
-    }
-    if (ok) {
-        db_pipe_add(pipe, name, n, p, 0);
-    } else if (!pipe->failed) {
-        (void) apply_load_oom(&pipe->err);
-        pipe->failed = 1;
-    }
-    for (k = 0; k < n; k++) {
-        pgarray_free(&a[k]);
-    }
+    return -1;
 }
 
 
 static int
-apply_load_orders(PGconn *conn, apply_set_t *set,
-    const apply_source_t *srcs, const oh_domain_event_t *const *evs,
-    size_t nevs, db_error_t *err)
+apply_keys_build(apply_keys_t *k, const apply_source_t *srcs,
+    const oh_domain_event_t *const *evs, size_t nevs)
 {
-    pgarray_t       a[4];
-    const PGresult *r;
-    apply_order_t  *o;
-    size_t          i;
-    int             n;
+    size_t  i;
 
     for (i = 0; i < 4; i++) {
-        pgarray_init(&a[i]);
+        pgarray_init(&k->a[i]);
     }
     for (i = 0; i < nevs; i++) {
         if (evs[i] == NULL) {
             continue;
         }
         if (evs[i]->order_number) {
-            pgarray_add(&a[0], evs[i]->order_number);
+            pgarray_add(&k->a[0], evs[i]->order_number);
         }
         if (evs[i]->payment_ref) {
-            pgarray_add(&a[1], evs[i]->payment_ref);
-            pgarray_add(&a[2], srcs[i].provider);
-            pgarray_add(&a[3], evs[i]->payment_ref);
+            pgarray_add(&k->a[1], evs[i]->payment_ref);
+            pgarray_add(&k->a[2], srcs[i].provider);
+            pgarray_add(&k->a[3], evs[i]->payment_ref);
         }
         if (evs[i]->provider_order_ref) {
-            pgarray_add(&a[1], evs[i]->provider_order_ref);
+            pgarray_add(&k->a[1], evs[i]->provider_order_ref);
         }
     }
-    if (apply_load_run(conn, set, APPLY_R_ORDERS, "apply_lock_orders", a, 4,
-                       err) != 0)
-    {
-        return -1;
+    for (i = 0; i < 4; i++) {
+        k->p[i] = pgarray_text(&k->a[i]);
+        if (k->p[i] == NULL) {
+            return -1;
+        }
     }
-    r = set->results[APPLY_R_ORDERS];
-    n = PQntuples(r);
+    return 0;
+}
+
+
+static void
+apply_keys_free(apply_keys_t *k)
+{
+    int  i;
+
+    for (i = 0; i < 4; i++) {
+        pgarray_free(&k->a[i]);
+    }
+}
+
+
+/* Queues `name` with the order keys, then `n` more array parameters. */
+static void
+apply_load_queue(db_pipe_t *pipe, const char *name, const apply_keys_t *k,
+    pgarray_t *more, int n)
+{
+    const char  *p[6];
+    int          i, ok = 1;
+
+    for (i = 0; k != NULL && i < 4; i++) {
+        p[i] = k->p[i];
+    }
+    for (i = 0; i < n; i++) {
+        p[(k ? 4 : 0) + i] = pgarray_text(&more[i]);
+        ok = ok && p[(k ? 4 : 0) + i] != NULL;
+    }
+    if (ok) {
+        db_pipe_add(pipe, name, (k ? 4 : 0) + n, p, 0);
+    } else if (!pipe->failed) {
+        (void) apply_load_oom(&pipe->err);
+        pipe->failed = 1;
+    }
+    for (i = 0; i < n; i++) {
+        pgarray_free(&more[i]);
+    }
+}
+
+
+static int
+apply_parse_orders(apply_set_t *set, const PGresult *r, db_error_t *err)
+{
+    apply_order_t  *o;
+    int             i, n = PQntuples(r);
+
     set->orders = calloc(n ? (size_t) n : 1, sizeof(apply_order_t));
     if (set->orders == NULL) {
         return apply_load_oom(err);
     }
     set->norders = (size_t) n;
-    for (i = 0; i < (size_t) n; i++) {
+    for (i = 0; i < n; i++) {
         o = &set->orders[i];
         o->id = apply_load_int(r, i, 0);
         o->order_number = PQgetvalue(r, i, 1);
@@ -202,21 +220,6 @@ apply_load_orders(PGconn *conn, apply_set_t *set,
     }
     return 0;
 }
-
-
-static int
-apply_load_status(const char *s, const char *const *names, int n)
-{
-    int  i;
-
-    for (i = 0; i < n; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            return i;
-        }
-    }
-    return -1;
-}
-
 
 
 static int
@@ -240,7 +243,7 @@ apply_queue_payments(db_pipe_t *pipe, const apply_source_t *srcs,
         pgarray_free(&a[1]);
         return 0;
     }
-    apply_load_queue(pipe, "apply_load_payments", a, 2);
+    apply_load_queue(pipe, "apply_load_payments", NULL, a, 2);
     return 1;
 }
 
@@ -266,25 +269,12 @@ apply_parse_payments(apply_set_t *set, const PGresult *r, db_error_t *err)
 }
 
 
-static void
-apply_load_order_ids(const apply_set_t *set, pgarray_t *a)
-{
-    char    id[24];
-    size_t  i;
-
-    for (i = 0; i < set->norders; i++) {
-        snprintf(id, sizeof(id), "%" PRId64, set->orders[i].id);
-        pgarray_add(a, id);
-    }
-}
-
-
 static int
-apply_queue_refunds(db_pipe_t *pipe, const apply_set_t *set,
+apply_queue_refunds(db_pipe_t *pipe, const apply_keys_t *k,
     const apply_source_t *srcs, const oh_domain_event_t *const *evs,
     size_t nevs)
 {
-    pgarray_t  a[3];
+    pgarray_t  a[2];
     size_t     i;
     int        any = 0;
 
@@ -292,21 +282,19 @@ apply_queue_refunds(db_pipe_t *pipe, const apply_set_t *set,
         any |= evs[i] != NULL && (evs[i]->kind == OH_DOMAIN_REFUND
                                   || evs[i]->kind == OH_DOMAIN_REFUND_TOTAL);
     }
-    if (!any || set->norders == 0) {
+    if (!any) {
         return 0;
     }
-    for (i = 0; i < 3; i++) {
-        pgarray_init(&a[i]);
-    }
-    apply_load_order_ids(set, &a[0]);
+    pgarray_init(&a[0]);
+    pgarray_init(&a[1]);
     for (i = 0; i < nevs; i++) {
         if (evs[i] != NULL && evs[i]->kind == OH_DOMAIN_REFUND) {
-            pgarray_add(&a[1], srcs[i].provider);
-            pgarray_add(&a[2], evs[i]->refund_id ? evs[i]->refund_id
+            pgarray_add(&a[0], srcs[i].provider);
+            pgarray_add(&a[1], evs[i]->refund_id ? evs[i]->refund_id
                                                  : srcs[i].event_id);
         }
     }
-    apply_load_queue(pipe, "apply_load_refunds", a, 3);
+    apply_load_queue(pipe, "apply_load_refunds", k, a, 2);
     return 1;
 }
 
@@ -336,22 +324,19 @@ apply_parse_refunds(apply_set_t *set, const PGresult *r, db_error_t *err)
 
 
 static int
-apply_queue_shipments(db_pipe_t *pipe, const apply_set_t *set,
+apply_queue_shipments(db_pipe_t *pipe, const apply_keys_t *k,
     const oh_domain_event_t *const *evs, size_t nevs)
 {
-    pgarray_t  a[1];
-    size_t     i;
-    int        tracking = 0;
+    size_t  i;
+    int     tracking = 0;
 
     for (i = 0; i < nevs; i++) {
         tracking |= evs[i] != NULL && evs[i]->kind == OH_DOMAIN_TRACKING;
     }
-    if (!tracking || set->norders == 0) {
+    if (!tracking) {
         return 0;
     }
-    pgarray_init(&a[0]);
-    apply_load_order_ids(set, &a[0]);
-    apply_load_queue(pipe, "apply_load_shipments", a, 1);
+    apply_load_queue(pipe, "apply_load_shipments", k, NULL, 0);
     return 1;
 }
 
@@ -384,49 +369,46 @@ int
 apply_load(PGconn *conn, apply_set_t *set, const apply_source_t *srcs,
     const oh_domain_event_t *const *evs, size_t nevs, db_error_t *err)
 {
-    db_pipe_t  pipe;
-    PGresult  *res[3];
-    int        slot[3], n = 0, k;
+    static int (*const parse[])(apply_set_t *, const PGresult *,
+                                db_error_t *) = {
+        apply_parse_orders, apply_parse_payments, apply_parse_refunds,
+        apply_parse_shipments
+    };
+    apply_keys_t  k;
+    db_pipe_t     pipe;
+    PGresult     *res[4];
+    int           slot[4], n = 0, i, rc;
 
     memset(set, 0, sizeof(*set));
-    if (apply_load_orders(conn, set, srcs, evs, nevs, err) != 0) {
-        return -1;
+    if (apply_keys_build(&k, srcs, evs, nevs) != 0) {
+        apply_keys_free(&k);
+        return apply_load_oom(err);
     }
-    /* the rest in one round trip: they only need the locked orders */
     if (db_pipe_begin(&pipe, conn, err) != 0) {
+        apply_keys_free(&k);
         return -1;
     }
+    /* the lock first: the reads after it see the locked rows */
+    apply_load_queue(&pipe, "apply_lock_orders", &k, NULL, 0);
+    slot[n++] = APPLY_R_ORDERS;
     if (apply_queue_payments(&pipe, srcs, evs, nevs)) {
         slot[n++] = APPLY_R_PAYMENTS;
     }
-    if (apply_queue_refunds(&pipe, set, srcs, evs, nevs)) {
+    if (apply_queue_refunds(&pipe, &k, srcs, evs, nevs)) {
         slot[n++] = APPLY_R_REFUNDS;
     }
-    if (apply_queue_shipments(&pipe, set, evs, nevs)) {
+    if (apply_queue_shipments(&pipe, &k, evs, nevs)) {
         slot[n++] = APPLY_R_SHIPMENTS;
     }
-    if (db_pipe_run(&pipe, res, n, err) != 0) {
-        for (k = 0; k < n; k++) {
-            PQclear(res[k]);
-        }
-        return -1;
+    rc = db_pipe_run(&pipe, res, n, err);
+    apply_keys_free(&k);
+    for (i = 0; i < n; i++) {
+        set->results[slot[i]] = res[i];
     }
-    for (k = 0; k < n; k++) {
-        set->results[slot[k]] = res[k];
+    for (i = 0; rc == 0 && i < n; i++) {
+        rc = parse[slot[i]](set, res[i], err);
     }
-    if ((set->results[APPLY_R_PAYMENTS] != NULL
-         && apply_parse_payments(set, set->results[APPLY_R_PAYMENTS], err)
-            != 0)
-        || (set->results[APPLY_R_REFUNDS] != NULL
-            && apply_parse_refunds(set, set->results[APPLY_R_REFUNDS], err)
-               != 0)
-        || (set->results[APPLY_R_SHIPMENTS] != NULL
-            && apply_parse_shipments(set, set->results[APPLY_R_SHIPMENTS],
-                                     err) != 0))
-    {
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 

@@ -7,7 +7,7 @@
 #include "apply.h"
 #include "pgarray.h"
 
-#define APPLY_SAVE_MAXP  14
+#define APPLY_SAVE_MAXP  18
 
 const db_stmt_t  apply_save_statements[] = {
     { "apply_save_orders",
@@ -90,8 +90,10 @@ const db_stmt_t  apply_save_statements[] = {
       " WHERE r.status <> 'processed'"
       "   AND NOT (r.status = 'failed' AND EXCLUDED.status = 'pending')", 8 },
 
+    /* the shipments, and the scans joined to the ids they come back with */
     { "apply_save_shipments",
-      "INSERT INTO orderhooks.shipments AS s (order_id, order_item_id,"
+      "WITH s AS ("
+      " INSERT INTO orderhooks.shipments AS s (order_id, order_item_id,"
       "        tracking_number, carrier, tracking_url, status, is_return,"
       "        shipped_at, delivered_at)"
       " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
@@ -105,16 +107,18 @@ const db_stmt_t  apply_save_statements[] = {
       "   shipped_at = coalesce(s.shipped_at, EXCLUDED.shipped_at),"
       "   delivered_at = coalesce(s.delivered_at, EXCLUDED.delivered_at),"
       "   updated_at = now()"
-      " RETURNING id, order_id, order_item_id, tracking_number", 9 },
-
-    { "apply_save_scans",
-      "INSERT INTO orderhooks.tracking_events (shipment_id, status_code,"
+      " RETURNING id, order_id, order_item_id, tracking_number)"
+      " INSERT INTO orderhooks.tracking_events (shipment_id, status_code,"
       "        status_label, description, location, occurred_at,"
       "        webhook_event_id)"
-      " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
-      "                      $4::text[], $5::text[], $6::timestamptz[],"
-      "                      $7::bigint[])"
-      " ON CONFLICT ON CONSTRAINT tracking_events_once_key DO NOTHING", 7 },
+      " SELECT s.id, v.c, v.l, v.d, v.loc, v.t, v.wid"
+      "   FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[],"
+      "               $14::text[], $15::text[], $16::text[],"
+      "               $17::timestamptz[], $18::bigint[])"
+      "        AS v (order_id, item, tn, c, l, d, loc, t, wid)"
+      "   JOIN s ON s.order_id = v.order_id AND s.tracking_number = v.tn"
+      "    AND s.order_item_id IS NOT DISTINCT FROM v.item"
+      " ON CONFLICT ON CONSTRAINT tracking_events_once_key DO NOTHING", 18 },
 
     { NULL, NULL, 0 }
 };
@@ -303,44 +307,16 @@ apply_save_refunds(db_pipe_t *pipe, const apply_set_t *set)
 }
 
 
-/* Stored ids of the shipments the batch wrote, for their scans. */
 static void
-apply_save_shipment_ids(apply_set_t *set, const PGresult *r)
-{
-    apply_shipment_t  *s;
-    const char        *item;
-    int64_t            oid;
-    size_t             i;
-    int                row;
-
-    for (row = 0; r != NULL && row < PQntuples(r); row++) {
-        oid = strtoll(PQgetvalue(r, row, 1), NULL, 10);
-        item = PQgetisnull(r, row, 2) ? NULL : PQgetvalue(r, row, 2);
-        for (i = 0; i < set->nshipments; i++) {
-            s = &set->shipments[i];
-            if (s->order_id == oid
-                && strcmp(s->tracking_number, PQgetvalue(r, row, 3)) == 0
-                && ((s->item == NULL && item == NULL)
-                    || (s->item && item && strcmp(s->item, item) == 0)))
-            {
-                s->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
-                break;
-            }
-        }
-    }
-}
-
-
-/* Queues the shipments; returns whether a statement was queued. */
-static int
 apply_save_shipments(db_pipe_t *pipe, const apply_set_t *set)
 {
     const apply_shipment_t  *s;
+    const apply_scans_t     *sc;
+    const oh_scan_t         *scan;
     apply_cols_t             c;
-    size_t                   i;
-    int                      n = pipe->queued;
+    size_t                   i, j;
 
-    apply_cols_init(&c, 9);
+    apply_cols_init(&c, 18);
     for (i = 0; i < set->nshipments; i++) {
         s = &set->shipments[i];
         if (!s->dirty) {
@@ -356,65 +332,34 @@ apply_save_shipments(db_pipe_t *pipe, const apply_set_t *set)
         pgarray_add(&c.a[7], s->shipped_at);
         pgarray_add(&c.a[8], s->delivered_at);
     }
-    apply_cols_send(pipe, "apply_save_shipments", &c);
-    return pipe->queued > n;
-}
-
-
-static void
-apply_save_scans(db_pipe_t *pipe, const apply_set_t *set)
-{
-    const apply_scans_t  *sc;
-    const oh_scan_t      *scan;
-    apply_cols_t          c;
-    size_t                i, j;
-
-    apply_cols_init(&c, 7);
     for (i = 0; i < set->nscans; i++) {
         sc = &set->scans[i];
+        s = &set->shipments[sc->shipment];
         for (j = 0; j < sc->ev->nscans; j++) {
             scan = &sc->ev->scans[j];
-            apply_cols_int(&c, 0, set->shipments[sc->shipment].id);
-            pgarray_add(&c.a[1], scan->code);
-            pgarray_add(&c.a[2], scan->label);
-            pgarray_add(&c.a[3], scan->description);
-            pgarray_add(&c.a[4], scan->location);
-            pgarray_add(&c.a[5], scan->occurred_at);
-            apply_cols_int(&c, 6, sc->webhook_id);
+            apply_cols_int(&c, 9, s->order_id);
+            pgarray_add(&c.a[10], s->item);
+            pgarray_add(&c.a[11], s->tracking_number);
+            pgarray_add(&c.a[12], scan->code);
+            pgarray_add(&c.a[13], scan->label);
+            pgarray_add(&c.a[14], scan->description);
+            pgarray_add(&c.a[15], scan->location);
+            pgarray_add(&c.a[16], scan->occurred_at);
+            apply_cols_int(&c, 17, sc->webhook_id);
         }
     }
-    apply_cols_send(pipe, "apply_save_scans", &c);
+    apply_cols_send(pipe, "apply_save_shipments", &c);
 }
 
 
-int
-apply_save(PGconn *conn, apply_set_t *set, db_pipe_t *rest, db_error_t *err)
+void
+apply_save(db_pipe_t *pipe, const apply_set_t *set)
 {
-    db_pipe_t   pipe;
-    PGresult   *res[16];
-    int         shipped, rc;
-
-    /* parents before the rows that refer to them, in one round trip */
-    if (db_pipe_begin(&pipe, conn, err) != 0) {
-        return -1;
-    }
-    apply_save_orders(&pipe, set);
-    apply_save_history(&pipe, set);
-    apply_save_payments(&pipe, set);
-    apply_save_reconciles(&pipe, set);
-    apply_save_refunds(&pipe, set);
-    shipped = apply_save_shipments(&pipe, set);
-    rc = db_pipe_run(&pipe, res, pipe.queued, err);
-    if (rc == 0 && shipped) {
-        /* the scans need the stored ids of new shipments */
-        apply_save_shipment_ids(set, res[pipe.queued - 1]);
-    }
-    while (pipe.queued > 0) {
-        PQclear(res[--pipe.queued]);
-    }
-    if (rc != 0 || db_pipe_begin(rest, conn, err) != 0) {
-        return -1;
-    }
-    apply_save_scans(rest, set);
-    return 0;
+    /* parents before the rows that refer to them */
+    apply_save_orders(pipe, set);
+    apply_save_history(pipe, set);
+    apply_save_payments(pipe, set);
+    apply_save_reconciles(pipe, set);
+    apply_save_refunds(pipe, set);
+    apply_save_shipments(pipe, set);
 }

@@ -77,10 +77,11 @@ static void claim_fail(worker_t *w, claim_row_t *r, int permanent,
     const char *why);
 static void claim_early(worker_t *w, claim_row_t *r);
 static int claim_apply_set(worker_t *w, claim_row_t *rows, int n,
-    db_error_t *err);
+    claim_batch_t *commit, db_error_t *err);
 static int claim_apply_all(worker_t *w, claim_batch_t *b, int careful,
     db_error_t *err);
 /* Settles every claimed row and commits. */
+static void claim_queue_settle(claim_batch_t *b, db_pipe_t *pipe);
 static int claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err);
 static void claim_log(const claim_row_t *r);
 static void claim_free(claim_batch_t *b);
@@ -206,14 +207,15 @@ claim_early(worker_t *w, claim_row_t *r)
 
 
 static int
-claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
+claim_apply_set(worker_t *w, claim_row_t *rows, int n, claim_batch_t *commit,
+    db_error_t *err)
 {
     const oh_domain_event_t  **evs;
     apply_source_t            *srcs;
     apply_order_t             *o;
     apply_set_t                set;
     mail_outbox_t              ob;
-    db_pipe_t                  rest;
+    db_pipe_t                  pipe;
     double                     t0 = log_now_ms(), ms;
     int                        i, rc = -1;
 
@@ -268,9 +270,14 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, db_error_t *err)
             goto done;
         }
     }
-    if (apply_save(w->conn, &set, &rest, err) == 0) {
-        mail_outbox_queue(&ob, &rest);
-        rc = db_pipe_run(&rest, NULL, 0, err);
+    /* every write, and with `commit` the settle and COMMIT, at once */
+    if (db_pipe_begin(&pipe, w->conn, err) == 0) {
+        apply_save(&pipe, &set);
+        mail_outbox_queue(&ob, &pipe);
+        if (commit != NULL) {
+            claim_queue_settle(commit, &pipe);
+        }
+        rc = db_pipe_run(&pipe, NULL, 0, err);
     }
 done:
     ms = log_now_ms() - t0;
@@ -297,7 +304,7 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
     int          i;
 
     if (!careful) {
-        return claim_apply_set(w, b->rows, b->n, err);
+        return claim_apply_set(w, b->rows, b->n, b, err);
     }
     for (i = 0; i < b->n; i++) {
         r = &b->rows[i];
@@ -307,7 +314,7 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
         if (db_command(w->conn, "SAVEPOINT oh_event", err) != 0) {
             return -1;
         }
-        if (claim_apply_set(w, r, 1, &aerr) != 0) {
+        if (claim_apply_set(w, r, 1, NULL, &aerr) != 0) {
             if (db_lost(w->conn)) {
                 *err = aerr;
                 return -1;
@@ -327,14 +334,14 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
 }
 
 
-static int
-claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err)
+/* Queues the settle of every claimed row and the COMMIT on `pipe`. */
+static void
+claim_queue_settle(claim_batch_t *b, db_pipe_t *pipe)
 {
     pgarray_t    a[4];
     const char  *p[4];
     char         num[24];
-    db_pipe_t    pipe;
-    int          i, k, rc = -1;
+    int          i, k, ok = 1;
 
     for (k = 0; k < 4; k++) {
         pgarray_init(&a[k]);
@@ -351,23 +358,33 @@ claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err)
     }
     for (k = 0; k < 4; k++) {
         p[k] = pgarray_text(&a[k]);
-        if (p[k] == NULL) {
-            snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-            snprintf(err->message, sizeof(err->message), "out of memory");
-            goto done;
-        }
+        ok = ok && p[k] != NULL;
     }
-    /* the settle and COMMIT in one round trip */
-    if (db_pipe_begin(&pipe, w->conn, err) == 0) {
-        db_pipe_add(&pipe, "claim_settle", 4, p, 0);
-        db_pipe_add_command(&pipe, "COMMIT");
-        rc = db_pipe_run(&pipe, NULL, 0, err);
+    if (ok) {
+        db_pipe_add(pipe, "claim_settle", 4, p, 0);
+        db_pipe_add_command(pipe, "COMMIT");
+    } else if (!pipe->failed) {
+        snprintf(pipe->err.sqlstate, sizeof(pipe->err.sqlstate), "53200");
+        snprintf(pipe->err.message, sizeof(pipe->err.message),
+                 "out of memory");
+        pipe->failed = 1;
     }
-done:
     for (k = 0; k < 4; k++) {
         pgarray_free(&a[k]);
     }
-    return rc;
+}
+
+
+static int
+claim_settle(worker_t *w, claim_batch_t *b, db_error_t *err)
+{
+    db_pipe_t  pipe;
+
+    if (db_pipe_begin(&pipe, w->conn, err) != 0) {
+        return -1;
+    }
+    claim_queue_settle(b, &pipe);
+    return db_pipe_run(&pipe, NULL, 0, err);
 }
 
 
@@ -454,7 +471,8 @@ claim_batch(worker_t *w, int careful, int *claimed)
         }
         goto fail;
     }
-    if (claim_settle(w, &b, &err) != 0) {
+    /* the careful way settles and commits here; the fast one did */
+    if (careful && claim_settle(w, &b, &err) != 0) {
         goto fail;
     }
     for (i = 0; i < b.n; i++) {
