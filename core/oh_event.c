@@ -7,8 +7,24 @@
 #include <openssl/evp.h>
 
 #include "oh_event.h"
+#include "oh_json.h"
 
 #define OH_EVENT_HASH_PREFIX  "sha256:"
+
+
+/* The top-level body members an id or a type can come from. */
+typedef enum {
+    OH_EVENT_M_ID = 0,
+    OH_EVENT_M_TYPE,
+    OH_EVENT_M_EVENT,
+    OH_EVENT_M_EVENT_ID,
+    OH_EVENT_M_EVENTS,
+    OH_EVENT_NMEMBERS
+} oh_event_member_t;
+
+static const char  *oh_event_member_names[OH_EVENT_NMEMBERS] = {
+    "id", "type", "event", "event_id", "events"
+};
 
 
 typedef struct {
@@ -18,16 +34,18 @@ typedef struct {
 
 
 static int oh_event_needs_json(oh_provider_t provider);
+static void oh_event_members(const unsigned char *body, size_t len,
+    oh_json_member_t *m, cJSON **root);
 static oh_event_str_t oh_event_header(oh_header_get_pt get, void *data,
     const char *name);
-static oh_event_str_t oh_event_json_string(const cJSON *root,
-    const char *name);
+static oh_event_str_t oh_event_json_string(const oh_json_member_t *m,
+    oh_event_member_t which);
 static oh_event_str_t oh_event_stitch_id(oh_header_get_pt get, void *data);
 static oh_event_str_t oh_event_id_source(oh_provider_t provider,
-    oh_header_get_pt get, void *data, const cJSON *root);
-static oh_event_str_t oh_event_generic_type(const cJSON *root);
+    oh_header_get_pt get, void *data, const oh_json_member_t *m);
+static oh_event_str_t oh_event_generic_type(const oh_json_member_t *m);
 static oh_event_str_t oh_event_type_source(oh_provider_t provider,
-    oh_header_get_pt get, void *data, const cJSON *root);
+    oh_header_get_pt get, void *data, const oh_json_member_t *m);
 static int oh_event_copy(char *dst, size_t max, oh_event_str_t s);
 static int oh_event_body_hash(char *dst, const unsigned char *body,
     size_t len);
@@ -37,19 +55,27 @@ int
 oh_event_identify(oh_provider_t provider, oh_header_get_pt get, void *data,
     const unsigned char *body, size_t len, oh_event_ident_t *out)
 {
-    int              rc;
-    cJSON           *root;
-    oh_event_str_t   id, type;
+    int               i, rc;
+    cJSON            *root;
+    oh_event_str_t    id, type;
+    oh_json_member_t  m[OH_EVENT_NMEMBERS];
 
     memset(out, 0, sizeof(*out));
 
-    root = NULL;
-    if (oh_event_needs_json(provider) && body != NULL && len > 0) {
-        root = cJSON_ParseWithLength((const char *) body, len);
+    for (i = 0; i < OH_EVENT_NMEMBERS; i++) {
+        m[i].name = oh_event_member_names[i];
+        m[i].type = OH_JSON_ABSENT;
+        m[i].value = NULL;
+        m[i].len = 0;
     }
 
-    id = oh_event_id_source(provider, get, data, root);
-    type = oh_event_type_source(provider, get, data, root);
+    root = NULL;
+    if (oh_event_needs_json(provider) && body != NULL && len > 0) {
+        oh_event_members(body, len, m, &root);
+    }
+
+    id = oh_event_id_source(provider, get, data, m);
+    type = oh_event_type_source(provider, get, data, m);
 
     rc = 0;
 
@@ -78,6 +104,50 @@ oh_event_needs_json(oh_provider_t provider)
 }
 
 
+/*
+ * The wanted members: from the allocation-free scan, or, for a body it
+ * leaves undecided (not strict JSON, escapes, deep nesting), from cJSON's
+ * tree, which *root then holds until the caller has copied the values.
+ */
+static void
+oh_event_members(const unsigned char *body, size_t len, oh_json_member_t *m,
+    cJSON **root)
+{
+    int           i;
+    const cJSON  *item;
+
+    if (oh_json_members(body, len, m, OH_EVENT_NMEMBERS)) {
+        return;
+    }
+
+    *root = cJSON_ParseWithLength((const char *) body, len);
+
+    for (i = 0; i < OH_EVENT_NMEMBERS; i++) {
+        m[i].type = OH_JSON_ABSENT;
+        m[i].value = NULL;
+        m[i].len = 0;
+
+        if (!cJSON_IsObject(*root)) {
+            continue;
+        }
+
+        item = cJSON_GetObjectItemCaseSensitive(*root, m[i].name);
+
+        if (cJSON_IsString(item) && item->valuestring != NULL) {
+            m[i].type = OH_JSON_STRING;
+            m[i].value = item->valuestring;
+            m[i].len = strlen(item->valuestring);
+
+        } else if (cJSON_IsArray(item)) {
+            m[i].type = OH_JSON_ARRAY;
+
+        } else if (item != NULL) {
+            m[i].type = OH_JSON_OTHER;
+        }
+    }
+}
+
+
 static oh_event_str_t
 oh_event_header(oh_header_get_pt get, void *data, const char *name)
 {
@@ -96,23 +166,16 @@ oh_event_header(oh_header_get_pt get, void *data, const char *name)
 
 /* A top-level string member of a JSON object, or an empty string. */
 static oh_event_str_t
-oh_event_json_string(const cJSON *root, const char *name)
+oh_event_json_string(const oh_json_member_t *m, oh_event_member_t which)
 {
-    oh_event_str_t   s;
-    const cJSON     *item;
+    oh_event_str_t  s;
 
     s.data = NULL;
     s.len = 0;
 
-    if (!cJSON_IsObject(root)) {
-        return s;
-    }
-
-    item = cJSON_GetObjectItemCaseSensitive(root, name);
-
-    if (cJSON_IsString(item) && item->valuestring != NULL) {
-        s.data = item->valuestring;
-        s.len = strlen(item->valuestring);
+    if (m[which].type == OH_JSON_STRING) {
+        s.data = m[which].value;
+        s.len = m[which].len;
     }
 
     return s;
@@ -140,13 +203,13 @@ oh_event_stitch_id(oh_header_get_pt get, void *data)
 
 static oh_event_str_t
 oh_event_id_source(oh_provider_t provider, oh_header_get_pt get, void *data,
-    const cJSON *root)
+    const oh_json_member_t *m)
 {
     oh_event_str_t  none;
 
     switch (provider) {
     case OH_PROVIDER_STRIPE:
-        return oh_event_json_string(root, "id");
+        return oh_event_json_string(m, OH_EVENT_M_ID);
     case OH_PROVIDER_RAZORPAY:
         return oh_event_header(get, data, "X-Razorpay-Event-Id");
     case OH_PROVIDER_STITCH:
@@ -156,7 +219,7 @@ oh_event_id_source(oh_provider_t provider, oh_header_get_pt get, void *data,
     case OH_PROVIDER_GITHUB:
         return oh_event_header(get, data, "X-GitHub-Delivery");
     case OH_PROVIDER_GENERIC:
-        return oh_event_json_string(root, "event_id");
+        return oh_event_json_string(m, OH_EVENT_M_EVENT_ID);
     default:
         none.data = NULL;
         none.len = 0;
@@ -166,23 +229,21 @@ oh_event_id_source(oh_provider_t provider, oh_header_get_pt get, void *data,
 
 
 static oh_event_str_t
-oh_event_generic_type(const cJSON *root)
+oh_event_generic_type(const oh_json_member_t *m)
 {
     oh_event_str_t  s;
 
-    s = oh_event_json_string(root, "event");
+    s = oh_event_json_string(m, OH_EVENT_M_EVENT);
     if (s.len > 0) {
         return s;
     }
 
-    s = oh_event_json_string(root, "type");
+    s = oh_event_json_string(m, OH_EVENT_M_TYPE);
     if (s.len > 0) {
         return s;
     }
 
-    if (cJSON_IsObject(root)
-        && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "events")))
-    {
+    if (m[OH_EVENT_M_EVENTS].type == OH_JSON_ARRAY) {
         s.data = "tracking";
         s.len = sizeof("tracking") - 1;
     }
@@ -193,22 +254,22 @@ oh_event_generic_type(const cJSON *root)
 
 static oh_event_str_t
 oh_event_type_source(oh_provider_t provider, oh_header_get_pt get,
-    void *data, const cJSON *root)
+    void *data, const oh_json_member_t *m)
 {
     oh_event_str_t  s;
 
     switch (provider) {
     case OH_PROVIDER_STRIPE:
     case OH_PROVIDER_STITCH:
-        return oh_event_json_string(root, "type");
+        return oh_event_json_string(m, OH_EVENT_M_TYPE);
     case OH_PROVIDER_RAZORPAY:
-        return oh_event_json_string(root, "event");
+        return oh_event_json_string(m, OH_EVENT_M_EVENT);
     case OH_PROVIDER_SHOPIFY:
         return oh_event_header(get, data, "X-Shopify-Topic");
     case OH_PROVIDER_GITHUB:
         return oh_event_header(get, data, "X-GitHub-Event");
     case OH_PROVIDER_GENERIC:
-        return oh_event_generic_type(root);
+        return oh_event_generic_type(m);
     case OH_PROVIDER_SHIPROCKET:
         s.data = "tracking";
         s.len = sizeof("tracking") - 1;

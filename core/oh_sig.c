@@ -71,10 +71,16 @@ static oh_sig_result_t oh_sig_parse(oh_sig_verifier_t *v,
     oh_sig_prefix_t *prefix);
 static int oh_sig_stitch_key(const oh_secret_t *s, unsigned char *key,
     size_t *keylen);
-static oh_sig_result_t oh_sig_add_mac(oh_sig_verifier_t *v, EVP_MAC *mac,
-    const unsigned char *key, size_t keylen);
-static oh_sig_result_t oh_sig_keys(oh_sig_verifier_t *v,
-    const oh_secret_t *secrets, size_t nsecrets);
+static oh_sig_result_t oh_sig_start(oh_sig_verifier_t *v,
+    oh_provider_t provider, const oh_secret_t *secrets, size_t nsecrets,
+    const oh_sig_keys_t *keys, oh_header_get_pt get, void *data,
+    int64_t now, int64_t tolerance);
+static oh_sig_result_t oh_sig_add_mac(void **macs, size_t *nmacs,
+    EVP_MAC *mac, const unsigned char *key, size_t keylen);
+static oh_sig_result_t oh_sig_keys(void **macs, size_t *nmacs,
+    oh_provider_t provider, const oh_secret_t *secrets, size_t nsecrets);
+static oh_sig_result_t oh_sig_dup_keys(oh_sig_verifier_t *v,
+    const oh_sig_keys_t *k);
 static void oh_sig_feed_prefix(oh_sig_verifier_t *v,
     const oh_sig_prefix_t *prefix);
 static oh_sig_result_t oh_sig_match(oh_sig_verifier_t *v);
@@ -164,9 +170,79 @@ oh_sig_secret_usable(oh_provider_t provider, const oh_secret_t *secret)
 
 
 oh_sig_result_t
+oh_sig_keys_init(oh_sig_keys_t *k, oh_provider_t provider,
+    const oh_secret_t *secrets, size_t nsecrets)
+{
+    size_t           i;
+    oh_sig_result_t  rc;
+
+    memset(k, 0, sizeof(*k));
+    k->provider = provider;
+    k->secrets = secrets;
+    k->nsecrets = nsecrets;
+
+    if (provider < 0 || provider >= OH_PROVIDER_COUNT
+        || nsecrets > OH_SIG_MAX_SECRETS)
+    {
+        return OH_SIG_ERROR;
+    }
+
+    for (i = 0; i < nsecrets; i++) {
+        k->usable += oh_sig_secret_usable(provider, &secrets[i]);
+    }
+
+    if (provider == OH_PROVIDER_SHIPROCKET) {
+        return OH_SIG_OK;               /* a token, compared per request */
+    }
+
+    rc = oh_sig_keys(k->macs, &k->nmacs, provider, secrets, nsecrets);
+    if (rc != OH_SIG_OK) {
+        oh_sig_keys_free(k);
+    }
+
+    return rc;
+}
+
+
+void
+oh_sig_keys_free(oh_sig_keys_t *k)
+{
+    size_t  i;
+
+    for (i = 0; i < k->nmacs && i < OH_SIG_MAX_SECRETS; i++) {
+        EVP_MAC_CTX_free(k->macs[i]);
+        k->macs[i] = NULL;
+    }
+
+    k->nmacs = 0;
+    k->usable = 0;
+}
+
+
+oh_sig_result_t
 oh_sig_begin(oh_sig_verifier_t *v, oh_provider_t provider,
     const oh_secret_t *secrets, size_t nsecrets, oh_header_get_pt get,
     void *data, int64_t now, int64_t tolerance)
+{
+    return oh_sig_start(v, provider, secrets, nsecrets, NULL, get, data, now,
+                        tolerance);
+}
+
+
+oh_sig_result_t
+oh_sig_begin_keyed(oh_sig_verifier_t *v, const oh_sig_keys_t *k,
+    oh_header_get_pt get, void *data, int64_t now, int64_t tolerance)
+{
+    return oh_sig_start(v, k->provider, k->secrets, k->nsecrets, k, get,
+                        data, now, tolerance);
+}
+
+
+/* begin() from the secrets, or from `keys` when they were keyed before. */
+static oh_sig_result_t
+oh_sig_start(oh_sig_verifier_t *v, oh_provider_t provider,
+    const oh_secret_t *secrets, size_t nsecrets, const oh_sig_keys_t *keys,
+    oh_header_get_pt get, void *data, int64_t now, int64_t tolerance)
 {
     size_t           i, usable;
     oh_sig_prefix_t  prefix;
@@ -183,9 +259,14 @@ oh_sig_begin(oh_sig_verifier_t *v, oh_provider_t provider,
         return OH_SIG_ERROR;
     }
 
-    usable = 0;
-    for (i = 0; i < nsecrets; i++) {
-        usable += oh_sig_secret_usable(provider, &secrets[i]);
+    if (keys != NULL) {
+        usable = keys->usable;
+
+    } else {
+        usable = 0;
+        for (i = 0; i < nsecrets; i++) {
+            usable += oh_sig_secret_usable(provider, &secrets[i]);
+        }
     }
 
     if (usable == 0) {
@@ -205,7 +286,10 @@ oh_sig_begin(oh_sig_verifier_t *v, oh_provider_t provider,
         rc = oh_sig_parse(v, get, data, now, tolerance, &prefix);
 
         if (rc == OH_SIG_OK) {
-            rc = oh_sig_keys(v, secrets, nsecrets);
+            rc = (keys != NULL)
+                 ? oh_sig_dup_keys(v, keys)
+                 : oh_sig_keys(v->macs, &v->nmacs, provider, secrets,
+                               nsecrets);
         }
 
         if (rc == OH_SIG_OK) {
@@ -788,8 +872,8 @@ oh_sig_stitch_key(const oh_secret_t *s, unsigned char *key, size_t *keylen)
 
 
 static oh_sig_result_t
-oh_sig_add_mac(oh_sig_verifier_t *v, EVP_MAC *mac, const unsigned char *key,
-    size_t keylen)
+oh_sig_add_mac(void **macs, size_t *nmacs, EVP_MAC *mac,
+    const unsigned char *key, size_t keylen)
 {
     EVP_MAC_CTX  *ctx;
     OSSL_PARAM    params[2];
@@ -808,16 +892,16 @@ oh_sig_add_mac(oh_sig_verifier_t *v, EVP_MAC *mac, const unsigned char *key,
         return OH_SIG_ERROR;
     }
 
-    v->macs[v->nmacs++] = ctx;
+    macs[(*nmacs)++] = ctx;
 
     return OH_SIG_OK;
 }
 
 
-/* One HMAC context per usable secret. */
+/* One HMAC context per usable secret, appended to macs[]. */
 static oh_sig_result_t
-oh_sig_keys(oh_sig_verifier_t *v, const oh_secret_t *secrets,
-    size_t nsecrets)
+oh_sig_keys(void **macs, size_t *nmacs, oh_provider_t provider,
+    const oh_secret_t *secrets, size_t nsecrets)
 {
     size_t           i, keylen;
     EVP_MAC         *mac;
@@ -832,15 +916,16 @@ oh_sig_keys(oh_sig_verifier_t *v, const oh_secret_t *secrets,
     rc = OH_SIG_OK;
 
     for (i = 0; i < nsecrets && rc == OH_SIG_OK; i++) {
-        if (!oh_sig_secret_usable(v->provider, &secrets[i])) {
+        if (!oh_sig_secret_usable(provider, &secrets[i])) {
             continue;
         }
 
-        if (v->provider != OH_PROVIDER_STITCH) {
-            rc = oh_sig_add_mac(v, mac, secrets[i].data, secrets[i].len);
+        if (provider != OH_PROVIDER_STITCH) {
+            rc = oh_sig_add_mac(macs, nmacs, mac, secrets[i].data,
+                                secrets[i].len);
 
         } else if (oh_sig_stitch_key(&secrets[i], key, &keylen)) {
-            rc = oh_sig_add_mac(v, mac, key, keylen);
+            rc = oh_sig_add_mac(macs, nmacs, mac, key, keylen);
         }
     }
 
@@ -848,6 +933,26 @@ oh_sig_keys(oh_sig_verifier_t *v, const oh_secret_t *secrets,
     EVP_MAC_free(mac);
 
     return rc;
+}
+
+
+/* Copies of the keyed HMACs: the state after the key, not the key again. */
+static oh_sig_result_t
+oh_sig_dup_keys(oh_sig_verifier_t *v, const oh_sig_keys_t *k)
+{
+    size_t        i;
+    EVP_MAC_CTX  *ctx;
+
+    for (i = 0; i < k->nmacs; i++) {
+        ctx = EVP_MAC_CTX_dup(k->macs[i]);
+        if (ctx == NULL) {
+            return OH_SIG_ERROR;
+        }
+
+        v->macs[v->nmacs++] = ctx;
+    }
+
+    return OH_SIG_OK;
 }
 
 
@@ -918,13 +1023,24 @@ oh_sig_release(oh_sig_verifier_t *v)
         v->macs[i] = NULL;
     }
 
+    /* begin() zeroed the verifier: only the slots it filled need wiping */
+
+    if (v->nsigs > 0 && v->nsigs <= OH_SIG_MAX_SIGS) {
+        OPENSSL_cleanse(v->sigs, v->nsigs * sizeof(v->sigs[0]));
+    }
+
+    if (v->nsecrets > 0 && v->nsecrets <= OH_SIG_MAX_SECRETS) {
+        OPENSSL_cleanse(v->secret_digests,
+                        v->nsecrets * sizeof(v->secret_digests[0]));
+    }
+
+    if (v->provider == OH_PROVIDER_SHIPROCKET) {
+        OPENSSL_cleanse(v->token_digest, sizeof(v->token_digest));
+    }
+
     v->nmacs = 0;
     v->nsigs = 0;
     v->nsecrets = 0;
-
-    OPENSSL_cleanse(v->sigs, sizeof(v->sigs));
-    OPENSSL_cleanse(v->token_digest, sizeof(v->token_digest));
-    OPENSSL_cleanse(v->secret_digests, sizeof(v->secret_digests));
 
     if (v->early == OH_SIG_OK) {
         v->early = OH_SIG_ERROR;    /* a released verifier never says OK */

@@ -96,6 +96,30 @@ oh_sig_result_t oh_sig_final(oh_sig_verifier_t *v);
 /* Releases a verifier that will not be finalised (idempotent). */
 void oh_sig_cleanup(oh_sig_verifier_t *v);
 
+/*
+ * Secrets keyed once for one provider (at configuration time): a keyed
+ * HMAC per usable secret, which oh_sig_begin_keyed() copies instead of
+ * fetching HMAC and keying it again for every request.  `secrets` must
+ * outlive the keys; oh_sig_keys_free() releases them.
+ */
+typedef struct {
+    oh_provider_t         provider;
+    const oh_secret_t    *secrets;
+    size_t                nsecrets;
+    size_t                usable;
+    size_t                nmacs;
+    void                 *macs[OH_SIG_MAX_SECRETS];   /* EVP_MAC_CTX * */
+} oh_sig_keys_t;
+
+oh_sig_result_t oh_sig_keys_init(oh_sig_keys_t *k, oh_provider_t provider,
+    const oh_secret_t *secrets, size_t nsecrets);
+void oh_sig_keys_free(oh_sig_keys_t *k);
+
+/* oh_sig_begin() with the provider and secrets of `k`. */
+oh_sig_result_t oh_sig_begin_keyed(oh_sig_verifier_t *v,
+    const oh_sig_keys_t *k, oh_header_get_pt get, void *data, int64_t now,
+    int64_t tolerance);
+
 /* One-shot convenience over begin/update/final. */
 oh_sig_result_t oh_sig_verify(oh_provider_t provider,
     const oh_secret_t *secrets, size_t nsecrets, oh_header_get_pt get,

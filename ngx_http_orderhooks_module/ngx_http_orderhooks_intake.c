@@ -126,7 +126,6 @@ ngx_http_orderhooks_intake_handler(ngx_http_request_t *r)
 static void
 ngx_http_orderhooks_intake_body(ngx_http_request_t *r)
 {
-    oh_secret_t                     *secrets;
     ngx_uint_t                       feed;
     ngx_http_orderhooks_ctx_t       *ctx;
     ngx_http_orderhooks_loc_conf_t  *olcf;
@@ -139,13 +138,10 @@ ngx_http_orderhooks_intake_body(ngx_http_request_t *r)
         feed = 0;
 
     } else {
-        secrets = olcf->secrets->elts;
-
-        ctx->verdict = oh_sig_begin(&ctx->verifier, olcf->provider, secrets,
-                                    olcf->secrets->nelts,
-                                    ngx_http_orderhooks_header_get, r,
-                                    (int64_t) ngx_time(),
-                                    (int64_t) olcf->tolerance);
+        ctx->verdict = oh_sig_begin_keyed(&ctx->verifier, olcf->keys,
+                                          ngx_http_orderhooks_header_get, r,
+                                          (int64_t) ngx_time(),
+                                          (int64_t) olcf->tolerance);
         feed = (ctx->verdict == OH_SIG_OK);
     }
 

@@ -351,6 +351,10 @@ ngx_http_orderhooks_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    if (ngx_http_orderhooks_secret_keys(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_orderhooks_module);
 
     if (omcf->db.conninfo.data == NULL) {

@@ -36,6 +36,7 @@ typedef struct {
     ngx_int_t                       provider;   /* oh_provider_t */
     ngx_str_t                       source;
     ngx_array_t                    *secrets;    /* of oh_secret_t */
+    oh_sig_keys_t                  *keys;       /* the secrets, keyed */
     time_t                          tolerance;
     size_t                          rejected_body_size;
     ngx_uint_t                      reject_log_level;
@@ -67,6 +68,8 @@ ngx_int_t ngx_http_orderhooks_send_unavailable(ngx_http_request_t *r);
 
 char *ngx_http_orderhooks_secret_resolve(ngx_conf_t *cf, ngx_str_t *value,
     ngx_str_t *secret);
+char *ngx_http_orderhooks_secret_keys(ngx_conf_t *cf,
+    ngx_http_orderhooks_loc_conf_t *olcf);
 
 
 #endif /* _NGX_HTTP_ORDERHOOKS_MODULE_H_INCLUDED_ */

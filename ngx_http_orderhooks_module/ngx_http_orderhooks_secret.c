@@ -3,7 +3,7 @@
  * Copyright (C) orderhooks authors
  */
 
-/* Secret values: a literal, env:NAME or file:/path, resolved at load time. */
+/* Secrets: a literal, env:NAME or file:/path, resolved and keyed at load. */
 
 
 #include <ngx_config.h>
@@ -21,6 +21,7 @@ static char *ngx_http_orderhooks_secret_from_env(ngx_conf_t *cf,
 static char *ngx_http_orderhooks_secret_from_file(ngx_conf_t *cf,
     ngx_str_t *path, ngx_str_t *secret);
 static void ngx_http_orderhooks_secret_trim(ngx_str_t *s);
+static void ngx_http_orderhooks_secret_keys_free(void *data);
 
 
 char *
@@ -54,6 +55,44 @@ ngx_http_orderhooks_secret_resolve(ngx_conf_t *cf, ngx_str_t *value,
                            "\"orderhooks_secret\" \"%V\" is empty", value);
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Keys the location's HMACs once, in the master: every request copies the
+ * keyed state instead of fetching HMAC and keying it again.
+ */
+
+char *
+ngx_http_orderhooks_secret_keys(ngx_conf_t *cf,
+    ngx_http_orderhooks_loc_conf_t *olcf)
+{
+    oh_sig_keys_t       *keys;
+    ngx_pool_cleanup_t  *cln;
+
+    keys = ngx_pcalloc(cf->pool, sizeof(oh_sig_keys_t));
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+
+    if (keys == NULL || cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (oh_sig_keys_init(keys, olcf->provider, olcf->secrets->elts,
+                         olcf->secrets->nelts)
+        != OH_SIG_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"orderhooks %s\": cannot prepare the HMAC keys",
+                           oh_provider_name(olcf->provider));
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_orderhooks_secret_keys_free;
+    cln->data = keys;
+
+    olcf->keys = keys;
 
     return NGX_CONF_OK;
 }
@@ -162,4 +201,13 @@ ngx_http_orderhooks_secret_trim(ngx_str_t *s)
     {
         s->len--;
     }
+}
+
+
+static void
+ngx_http_orderhooks_secret_keys_free(void *data)
+{
+    oh_sig_keys_t  *keys = data;
+
+    oh_sig_keys_free(keys);
 }

@@ -123,6 +123,41 @@ expected_reason(const char *name)
 }
 
 
+/*
+ * The verdict of oh_sig_begin_keyed() with `secrets` keyed once; the keys
+ * verify twice, so a request never consumes them.
+ */
+static oh_sig_result_t
+verify_keyed(const unit_case_t *c, const oh_secret_t *secrets, size_t n)
+{
+    int                i;
+    oh_sig_keys_t      k;
+    oh_sig_verifier_t  v;
+    oh_sig_result_t    rc[2];
+
+    assert_int_equal(oh_sig_keys_init(&k, c->provider, secrets, n),
+                     OH_SIG_OK);
+
+    for (i = 0; i < 2; i++) {
+        rc[i] = oh_sig_begin_keyed(&v, &k, unit_header_get, c->headers,
+                                   c->now, c->tolerance);
+        if (rc[i] != OH_SIG_OK) {
+            oh_sig_cleanup(&v);
+            continue;
+        }
+
+        oh_sig_update(&v, c->body, c->body_len);
+        rc[i] = oh_sig_final(&v);
+    }
+
+    oh_sig_keys_free(&k);
+    assert_int_equal(k.nmacs, 0);
+    assert_int_equal(rc[0], rc[1]);
+
+    return rc[0];
+}
+
+
 static void
 test_vector(void **state)
 {
@@ -135,6 +170,7 @@ test_vector(void **state)
 
     rc = oh_sig_verify(c.provider, &c.secret, 1, unit_header_get, c.headers,
                        c.body, c.body_len, c.now, c.tolerance);
+    assert_int_equal(verify_keyed(&c, &c.secret, 1), rc);
 
     if (c.valid) {
         assert_string_equal(oh_sig_result_reason(rc), "ok");
@@ -261,10 +297,12 @@ test_vector_rotation(void **state)
         rc = oh_sig_verify(c.provider, s, 3, unit_header_get, c.headers,
                            c.body, c.body_len, c.now, c.tolerance);
         assert_int_equal(rc, OH_SIG_OK);
+        assert_int_equal(verify_keyed(&c, s, 3), OH_SIG_OK);
 
         rc = oh_sig_verify(c.provider, s, 2, unit_header_get, c.headers,
                            c.body, c.body_len, c.now, c.tolerance);
         assert_int_equal(rc, OH_SIG_MISMATCH);
+        assert_int_equal(verify_keyed(&c, s, 2), OH_SIG_MISMATCH);
     }
 
     assert_true(valid > 0);
