@@ -39,9 +39,14 @@ const db_stmt_t  apply_save_statements[] = {
       " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
       "                      $4::boolean[], $5::text[], $6::bigint[])", 6 },
 
-    /* payment states only move up: pending, authorized, failed, succeeded */
+    /*
+     * Payment states only move up: pending, authorized, failed, succeeded.
+     * The reconciliation rows join the payments the upsert returns, so
+     * they never look a payment up in the table.
+     */
     { "apply_save_payments",
-      "INSERT INTO orderhooks.payments AS p (order_id, provider,"
+      "WITH p AS ("
+      " INSERT INTO orderhooks.payments AS p (order_id, provider,"
       "        provider_payment_id, status, amount_minor, currency,"
       "        webhook_event_id)"
       " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
@@ -54,22 +59,20 @@ const db_stmt_t  apply_save_statements[] = {
       " WHERE array_position(ARRAY['pending','authorized','failed',"
       "       'succeeded'], EXCLUDED.status)"
       "     > array_position(ARRAY['pending','authorized','failed',"
-      "       'succeeded'], p.status)", 7 },
-
-    { "apply_save_reconcile",
-      "INSERT INTO orderhooks.payment_reconciliation (order_id, payment_id,"
+      "       'succeeded'], p.status)"
+      " RETURNING id, provider, provider_payment_id)"
+      " INSERT INTO orderhooks.payment_reconciliation (order_id, payment_id,"
       "        expected_minor, expected_currency, received_minor,"
       "        received_currency, status, notes)"
       " SELECT v.order_id, p.id, v.exp, v.exp_cur, v.rec, v.rec_cur,"
       "        v.status, v.notes"
-      "   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[],"
-      "               $5::text[], $6::bigint[], $7::text[], $8::text[],"
-      "               $9::text[])"
+      "   FROM unnest($8::bigint[], $9::text[], $10::text[], $11::bigint[],"
+      "               $12::text[], $13::bigint[], $14::text[], $15::text[],"
+      "               $16::text[])"
       "        AS v (order_id, provider, ref, exp, exp_cur, rec, rec_cur,"
       "              status, notes)"
-      "   JOIN orderhooks.payments p"
-      "     ON p.provider = v.provider AND p.provider_payment_id = v.ref"
-      " ON CONFLICT (payment_id) DO NOTHING", 9 },
+      "   JOIN p ON p.provider = v.provider AND p.provider_payment_id = v.ref"
+      " ON CONFLICT (payment_id) DO NOTHING", 16 },
 
     /* a processed refund stays processed; a failed one is not pending */
     { "apply_save_refunds",
@@ -235,11 +238,12 @@ apply_save_history(db_pipe_t *pipe, const apply_set_t *set)
 static void
 apply_save_payments(db_pipe_t *pipe, const apply_set_t *set)
 {
-    const apply_payment_t  *p;
-    apply_cols_t            c;
-    size_t                  i;
+    const apply_payment_t    *p;
+    const apply_reconcile_t  *r;
+    apply_cols_t              c;
+    size_t                    i;
 
-    apply_cols_init(&c, 7);
+    apply_cols_init(&c, 16);
     for (i = 0; i < set->npayments; i++) {
         p = &set->payments[i];
         if (!p->dirty) {
@@ -253,31 +257,19 @@ apply_save_payments(db_pipe_t *pipe, const apply_set_t *set)
         pgarray_add(&c.a[5], p->currency);
         apply_cols_int(&c, 6, p->webhook_id);
     }
-    apply_cols_send(pipe, "apply_save_payments", &c);
-}
-
-
-static void
-apply_save_reconciles(db_pipe_t *pipe, const apply_set_t *set)
-{
-    const apply_reconcile_t  *r;
-    apply_cols_t              c;
-    size_t                    i;
-
-    apply_cols_init(&c, 9);
     for (i = 0; i < set->nreconciles; i++) {
         r = &set->reconciles[i];
-        apply_cols_int(&c, 0, r->order_id);
-        pgarray_add(&c.a[1], r->provider);
-        pgarray_add(&c.a[2], r->ref);
-        apply_cols_int(&c, 3, r->expected_minor);
-        pgarray_add(&c.a[4], r->expected_currency);
-        apply_cols_int(&c, 5, r->received_minor);
-        pgarray_add(&c.a[6], r->received_currency);
-        pgarray_add(&c.a[7], r->matched ? "matched" : "mismatch");
-        pgarray_add(&c.a[8], r->matched ? NULL : r->note);
+        apply_cols_int(&c, 7, r->order_id);
+        pgarray_add(&c.a[8], r->provider);
+        pgarray_add(&c.a[9], r->ref);
+        apply_cols_int(&c, 10, r->expected_minor);
+        pgarray_add(&c.a[11], r->expected_currency);
+        apply_cols_int(&c, 12, r->received_minor);
+        pgarray_add(&c.a[13], r->received_currency);
+        pgarray_add(&c.a[14], r->matched ? "matched" : "mismatch");
+        pgarray_add(&c.a[15], r->matched ? NULL : r->note);
     }
-    apply_cols_send(pipe, "apply_save_reconcile", &c);
+    apply_cols_send(pipe, "apply_save_payments", &c);
 }
 
 
@@ -359,7 +351,6 @@ apply_save(db_pipe_t *pipe, const apply_set_t *set)
     apply_save_orders(pipe, set);
     apply_save_history(pipe, set);
     apply_save_payments(pipe, set);
-    apply_save_reconciles(pipe, set);
     apply_save_refunds(pipe, set);
     apply_save_shipments(pipe, set);
 }

@@ -60,6 +60,7 @@ db_connect(const char *conninfo)
                                   NULL };
     const char *const  vals[] = { conninfo, "orderhooks-worker", NULL };
     PGconn            *conn;
+    PGresult          *res;
     char               msg[DB_ERR_MAX];
 
     conn = PQconnectdbParams(keys, vals, 1);
@@ -73,6 +74,19 @@ db_connect(const char *conninfo)
         PQfinish(conn);
         return NULL;
     }
+    /*
+     * The statements take arrays whose sizes vary batch by batch: with
+     * the default, PostgreSQL plans them afresh on every execution (a
+     * custom plan costs about as much as running one).  One generic plan
+     * each; they are made again whenever ANALYZE changes a table's
+     * statistics, so they follow the tables as they grow.
+     */
+    res = PQexec(conn, "SET plan_cache_mode = force_generic_plan");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        log_write(LOG_LEVEL_WARN, "cannot set plan_cache_mode",
+                  "error", PQerrorMessage(conn), NULL);
+    }
+    PQclear(res);
     if (db_prepare(conn, claim_statements) != 0
         || db_prepare(conn, apply_load_statements) != 0
         || db_prepare(conn, apply_save_statements) != 0)
