@@ -77,16 +77,6 @@ typedef struct {
     const char  *p[4];
 } apply_keys_t;
 
-static int apply_load_oom(db_error_t *err);
-
-
-static int
-apply_load_oom(db_error_t *err)
-{
-    snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-    snprintf(err->message, sizeof(err->message), "out of memory");
-    return -1;
-}
 
 
 static const char *
@@ -168,25 +158,7 @@ static void
 apply_load_queue(db_pipe_t *pipe, const char *name, const apply_keys_t *k,
     pgarray_t *more, int n)
 {
-    const char  *p[6];
-    int          i, ok = 1;
-
-    for (i = 0; k != NULL && i < 4; i++) {
-        p[i] = k->p[i];
-    }
-    for (i = 0; i < n; i++) {
-        p[(k ? 4 : 0) + i] = pgarray_text(&more[i]);
-        ok = ok && p[(k ? 4 : 0) + i] != NULL;
-    }
-    if (ok) {
-        db_pipe_add(pipe, name, (k ? 4 : 0) + n, p, 0);
-    } else if (!pipe->failed) {
-        (void) apply_load_oom(&pipe->err);
-        pipe->failed = 1;
-    }
-    for (i = 0; i < n; i++) {
-        pgarray_free(&more[i]);
-    }
+    db_pipe_add_arrays(pipe, name, k ? k->p : NULL, k ? 4 : 0, more, n);
 }
 
 
@@ -198,7 +170,7 @@ apply_parse_orders(apply_set_t *set, const PGresult *r, db_error_t *err)
 
     set->orders = calloc(n ? (size_t) n : 1, sizeof(apply_order_t));
     if (set->orders == NULL) {
-        return apply_load_oom(err);
+        return db_error_oom(err);
     }
     set->norders = (size_t) n;
     for (i = 0; i < n; i++) {
@@ -257,7 +229,7 @@ apply_parse_payments(apply_set_t *set, const PGresult *r, db_error_t *err)
     for (i = 0; i < PQntuples(r); i++) {
         p = APPLY_PUSH(set, payments);
         if (p == NULL) {
-            return apply_load_oom(err);
+            return db_error_oom(err);
         }
         p->provider = PQgetvalue(r, i, 0);
         p->ref = PQgetvalue(r, i, 1);
@@ -308,7 +280,7 @@ apply_parse_refunds(apply_set_t *set, const PGresult *r, db_error_t *err)
     for (i = 0; i < PQntuples(r); i++) {
         f = APPLY_PUSH(set, refunds);
         if (f == NULL) {
-            return apply_load_oom(err);
+            return db_error_oom(err);
         }
         f->provider = PQgetvalue(r, i, 0);
         f->refund_id = PQgetvalue(r, i, 1);
@@ -350,7 +322,7 @@ apply_parse_shipments(apply_set_t *set, const PGresult *r, db_error_t *err)
     for (i = 0; i < PQntuples(r); i++) {
         s = APPLY_PUSH(set, shipments);
         if (s == NULL) {
-            return apply_load_oom(err);
+            return db_error_oom(err);
         }
         s->id = apply_load_int(r, i, 0);
         s->order_id = apply_load_int(r, i, 1);
@@ -382,7 +354,7 @@ apply_load(PGconn *conn, apply_set_t *set, const apply_source_t *srcs,
     memset(set, 0, sizeof(*set));
     if (apply_keys_build(&k, srcs, evs, nevs) != 0) {
         apply_keys_free(&k);
-        return apply_load_oom(err);
+        return db_error_oom(err);
     }
     if (db_pipe_begin(&pipe, conn, err) != 0) {
         apply_keys_free(&k);

@@ -159,22 +159,11 @@ apply_cols_int(apply_cols_t *c, int k, int64_t v)
 static void
 apply_cols_send(db_pipe_t *pipe, const char *name, apply_cols_t *c)
 {
-    const char  *p[APPLY_SAVE_MAXP];
-    int          k, ok = 1;
+    int  k;
 
     if (c->a[0].n > 0) {
-        for (k = 0; k < c->n; k++) {
-            p[k] = pgarray_text(&c->a[k]);
-            ok = ok && p[k] != NULL;
-        }
-        if (ok) {
-            db_pipe_add(pipe, name, c->n, p, 0);
-        } else if (!pipe->failed) {
-            snprintf(pipe->err.sqlstate, sizeof(pipe->err.sqlstate), "53200");
-            snprintf(pipe->err.message, sizeof(pipe->err.message),
-                     "out of memory");
-            pipe->failed = 1;
-        }
+        db_pipe_add_arrays(pipe, name, NULL, 0, c->a, c->n);
+        return;
     }
     for (k = 0; k < c->n; k++) {
         pgarray_free(&c->a[k]);

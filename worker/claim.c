@@ -118,9 +118,7 @@ claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err)
     b->n = PQntuples(res);
     b->rows = calloc(b->n > 0 ? (size_t) b->n : 1, sizeof(claim_row_t));
     if (b->rows == NULL) {
-        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-        snprintf(err->message, sizeof(err->message), "out of memory");
-        return -1;
+        return db_error_oom(err);
     }
     for (i = 0; i < b->n; i++) {
         claim_row_t  *r = &b->rows[i];
@@ -217,15 +215,14 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, claim_batch_t *commit,
     mail_outbox_t              ob;
     db_pipe_t                  pipe;
     double                     t0 = log_now_ms(), ms;
-    int                        i, rc = -1;
+    int                        i, any = 0, rc = -1;
 
     evs = calloc((size_t) n, sizeof(*evs));
     srcs = calloc((size_t) n, sizeof(*srcs));
     memset(&set, 0, sizeof(set));
     memset(&ob, 0, sizeof(ob));
     if (evs == NULL || srcs == NULL) {
-        snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-        snprintf(err->message, sizeof(err->message), "out of memory");
+        (void) db_error_oom(err);
         goto done;
     }
     for (i = 0; i < n; i++) {
@@ -237,9 +234,11 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, claim_batch_t *commit,
                                                    : "unknown";
         srcs[i].attempts = rows[i].attempts;
         srcs[i].early_ok = w->cfg->early_retry_ms > 0;
+        any |= evs[i] != NULL;
     }
-    if (apply_load(w->conn, &set, srcs, evs, (size_t) n, err) != 0
-        || mail_outbox_begin(w, &ob, &set, err) != 0)
+    /* only ignored or malformed rows: nothing to lock or read */
+    if (any && (apply_load(w->conn, &set, srcs, evs, (size_t) n, err) != 0
+                || mail_outbox_begin(w, &ob, &set, err) != 0))
     {
         goto done;
     }
@@ -256,8 +255,7 @@ claim_apply_set(worker_t *w, claim_row_t *rows, int n, claim_batch_t *commit,
                  o->order_number);
         rows[i].order = rows[i].order_buf;
         if (apply_event(&set, &srcs[i], evs[i], o, &rows[i].res) != 0) {
-            snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
-            snprintf(err->message, sizeof(err->message), "out of memory");
+            (void) db_error_oom(err);
             goto done;
         }
         if (rows[i].res.early) {
@@ -338,10 +336,9 @@ claim_apply_all(worker_t *w, claim_batch_t *b, int careful, db_error_t *err)
 static void
 claim_queue_settle(claim_batch_t *b, db_pipe_t *pipe)
 {
-    pgarray_t    a[4];
-    const char  *p[4];
-    char         num[24];
-    int          i, k, ok = 1;
+    pgarray_t  a[4];
+    char       num[24];
+    int        i, k;
 
     for (k = 0; k < 4; k++) {
         pgarray_init(&a[k]);
@@ -356,22 +353,8 @@ claim_queue_settle(claim_batch_t *b, db_pipe_t *pipe)
         pgarray_add(&a[2], num);
         pgarray_add(&a[3], r->state == CLAIM_DONE ? NULL : r->error);
     }
-    for (k = 0; k < 4; k++) {
-        p[k] = pgarray_text(&a[k]);
-        ok = ok && p[k] != NULL;
-    }
-    if (ok) {
-        db_pipe_add(pipe, "claim_settle", 4, p, 0);
-        db_pipe_add_command(pipe, "COMMIT");
-    } else if (!pipe->failed) {
-        snprintf(pipe->err.sqlstate, sizeof(pipe->err.sqlstate), "53200");
-        snprintf(pipe->err.message, sizeof(pipe->err.message),
-                 "out of memory");
-        pipe->failed = 1;
-    }
-    for (k = 0; k < 4; k++) {
-        pgarray_free(&a[k]);
-    }
+    db_pipe_add_arrays(pipe, "claim_settle", NULL, 0, a, 4);
+    db_pipe_add_command(pipe, "COMMIT");
 }
 
 

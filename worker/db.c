@@ -239,6 +239,43 @@ db_pipe_run(db_pipe_t *p, PGresult **keep, int nkeep, db_error_t *err)
 }
 
 
+#define DB_PIPE_PARAMS_MAX  32
+
+void
+db_pipe_add_arrays(db_pipe_t *p, const char *name, const char *const *pre,
+    int npre, pgarray_t *arrays, int n)
+{
+    const char  *params[DB_PIPE_PARAMS_MAX];
+    int          k, ok = npre + n <= DB_PIPE_PARAMS_MAX;
+
+    for (k = 0; ok && k < npre; k++) {
+        params[k] = pre[k];
+    }
+    for (k = 0; ok && k < n; k++) {
+        params[npre + k] = pgarray_text(&arrays[k]);
+        ok = params[npre + k] != NULL;
+    }
+    if (ok) {
+        db_pipe_add(p, name, npre + n, params, 0);
+    } else if (!p->failed) {
+        (void) db_error_oom(&p->err);
+        p->failed = 1;
+    }
+    for (k = 0; k < n; k++) {
+        pgarray_free(&arrays[k]);
+    }
+}
+
+
+int
+db_error_oom(db_error_t *err)
+{
+    snprintf(err->sqlstate, sizeof(err->sqlstate), "53200");
+    snprintf(err->message, sizeof(err->message), "out of memory");
+    return -1;
+}
+
+
 int
 db_error_permanent(const db_error_t *err)
 {

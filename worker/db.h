@@ -4,6 +4,7 @@
 #define OH_WORKER_DB_H
 
 #include <libpq-fe.h>
+#include "pgarray.h"
 
 #define DB_ERR_MAX  256
 
@@ -79,6 +80,17 @@ void db_pipe_add_command(db_pipe_t *p, const char *sql);
  */
 int db_pipe_run(db_pipe_t *p, PGresult **keep, int nkeep, db_error_t *err)
     __attribute__((warn_unused_result));
+
+/*
+ * Queues prepared statement `name` with `npre` text parameters followed
+ * by the `n` array literals of `arrays` (which it frees); an allocation
+ * failure fails the pipe instead.
+ */
+void db_pipe_add_arrays(db_pipe_t *p, const char *name,
+    const char *const *pre, int npre, pgarray_t *arrays, int n);
+
+/* Fills `err` for an allocation failure; returns -1. */
+int db_error_oom(db_error_t *err);
 
 /* Whether an error is about the data (SQLSTATE classes 22 and 23). */
 int db_error_permanent(const db_error_t *err);

@@ -123,7 +123,7 @@ mail_outbox_begin(const worker_t *w, mail_outbox_t *ob,
     p[0] = pgarray_text(&ids);
     if (p[0] == NULL) {
         pgarray_free(&ids);
-        return mail_outbox_fail(err, "53200", "out of memory");
+        return db_error_oom(err);
     }
     ob->existing = db_exec(w->conn, "mail_outbox_existing", 1, p, 0, err);
     pgarray_free(&ids);
@@ -226,7 +226,7 @@ mail_outbox_render(const worker_t *w, mail_outbox_t *ob,
         return mail_outbox_fail(err, "58000", "cannot make a Message-ID");
     }
     if (mail_render(w->mail_templates, kind, v, &m) != 0) {
-        return mail_outbox_fail(err, "53200", "out of memory");
+        return db_error_oom(err);
     }
     snprintf(num[0], sizeof(num[0]), "%" PRId64, order->id);
     snprintf(num[1], sizeof(num[1]), "%" PRId64, webhook_id);
@@ -241,7 +241,7 @@ mail_outbox_render(const worker_t *w, mail_outbox_t *ob,
     pgarray_add(&ob->cols[8], num[1]);
     mail_rendered_free(&m);
     if (mail_outbox_remember(ob, order->id, kind, key) != 0) {
-        return mail_outbox_fail(err, "53200", "out of memory");
+        return db_error_oom(err);
     }
     return 0;
 }
@@ -276,23 +276,9 @@ mail_outbox_add(const worker_t *w, mail_outbox_t *ob, const apply_set_t *set,
 void
 mail_outbox_queue(mail_outbox_t *ob, db_pipe_t *pipe)
 {
-    const char  *p[9];
-    int          k;
-
-    if (ob->cols[0].n == 0) {
-        return;
+    if (ob->cols[0].n > 0) {
+        db_pipe_add_arrays(pipe, "mail_outbox_insert", NULL, 0, ob->cols, 9);
     }
-    for (k = 0; k < 9; k++) {
-        p[k] = pgarray_text(&ob->cols[k]);
-        if (p[k] == NULL) {
-            if (!pipe->failed) {
-                (void) mail_outbox_fail(&pipe->err, "53200", "out of memory");
-                pipe->failed = 1;
-            }
-            return;
-        }
-    }
-    db_pipe_add(pipe, "mail_outbox_insert", 9, p, 0);
 }
 
 
