@@ -94,9 +94,9 @@ claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err)
 {
     char         limit[16];
     const char  *p[1];
-    PGresult    *res, *keep[2];
+    PGresult    *res, *keep[3];
     db_pipe_t    pipe;
-    int          i;
+    int          i, nkeep, rc;
     uint32_t     v32;
 
     /* BEGIN and the claim in one round trip */
@@ -106,14 +106,21 @@ claim_fetch(worker_t *w, claim_batch_t *b, db_error_t *err)
         return -1;
     }
     db_pipe_add_command(&pipe, "BEGIN");
+    if (!w->cfg->synchronous_commit) {
+        /* why this is safe: docs/worker.md, "synchronous_commit" */
+        db_pipe_add_command(&pipe, "SET LOCAL synchronous_commit = off");
+    }
     db_pipe_add(&pipe, "claim_batch", 1, p, 1);
-    if (db_pipe_run(&pipe, keep, 2, err) != 0) {
-        PQclear(keep[0]);
-        PQclear(keep[1]);
+    nkeep = w->cfg->synchronous_commit ? 2 : 3;
+    rc = db_pipe_run(&pipe, keep, nkeep, err);
+    for (i = 0; i < nkeep - 1; i++) {
+        PQclear(keep[i]);
+    }
+    if (rc != 0) {
+        PQclear(keep[nkeep - 1]);
         return -1;
     }
-    PQclear(keep[0]);
-    res = keep[1];
+    res = keep[nkeep - 1];
     b->rows_res = res;
     b->n = PQntuples(res);
     b->rows = calloc(b->n > 0 ? (size_t) b->n : 1, sizeof(claim_row_t));
@@ -458,6 +465,7 @@ claim_batch(worker_t *w, int careful, int *claimed)
     if (careful && claim_settle(w, &b, &err) != 0) {
         goto fail;
     }
+    log_hold();
     for (i = 0; i < b.n; i++) {
         claim_log(&b.rows[i]);
         if (b.rows[i].state == CLAIM_RETRY || b.rows[i].state == CLAIM_DEAD) {
@@ -466,6 +474,7 @@ claim_batch(worker_t *w, int careful, int *claimed)
             w->applied++;
         }
     }
+    log_flush();
     claim_free(&b);
     return 0;
 

@@ -27,7 +27,7 @@ typedef struct {
 /* The one table: docs/worker.md and packaging/ are checked against it. */
 static const config_entry_t  config_table[] = {
     { "db", CT_STRING, OFF(db), "", 0, 0, 0 },
-    { "batch_size", CT_INT, OFF(batch_size), "100", 1, 1, 10000 },
+    { "batch_size", CT_INT, OFF(batch_size), "250", 1, 1, 10000 },
     { "poll_interval", CT_MS, OFF(poll_interval_ms), "5s", 1, 10,
       3600000 },
     { "listen", CT_BOOL, OFF(listen), "on", 0, 0, 1 },
@@ -37,6 +37,8 @@ static const config_entry_t  config_table[] = {
     { "reconnect_max", CT_MS, OFF(reconnect_max_ms), "30s", 1, 100,
       3600000 },
     { "early_retry", CT_MS, OFF(early_retry_ms), "10s", 1, 0, 3600000 },
+    { "synchronous_commit", CT_BOOL, OFF(synchronous_commit), "off", 1, 0,
+      1 },
     { "log_file", CT_STRING, OFF(log_file), "", 1, 0, 0 },
     { "log_level", CT_LEVEL, OFF(log_level), "info", 1, 0, 0 },
     { "mail", CT_BOOL, OFF(mail), "off", 0, 0, 1 },

@@ -32,6 +32,7 @@ typedef struct {
     log_level_t   log_level;
     int           reconnect_max_ms;
     int           early_retry_ms;            /* events ahead of payment */
+    int           synchronous_commit;        /* of apply transactions */
 
     /* customer notifications (docs/notifications.md) */
     int           mail;                      /* outbox and delivery on/off */

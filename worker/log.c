@@ -6,8 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <cjson/cJSON.h>
 #include "log.h"
+#include "oh_json.h"
+
+/* A line longer than this loses its fields (they are ids and messages). */
+#define LOG_LINE_MAX  4096
+
+typedef struct {
+    char    buf[LOG_LINE_MAX];
+    size_t  len;
+    int     cut;
+} log_line_t;
 
 static const char *const  log_level_names[] = {
     "debug", "info", "warn", "error"
@@ -16,6 +25,11 @@ static const char *const  log_level_names[] = {
 /* The sink is process state, set only by log_configure(). */
 static FILE         *log_sink;
 static log_level_t   log_min = LOG_LEVEL_INFO;
+
+/* Lines of one batch, written at once by log_flush() (see log_hold()). */
+static char          log_hold_buf[65536];
+static size_t        log_hold_len;
+static int           log_held;
 
 
 int
@@ -32,6 +46,7 @@ log_configure(const char *path, log_level_t level)
     } else {
         f = NULL;
     }
+    log_flush();
     if (log_sink != NULL) {
         fclose(log_sink);
     }
@@ -48,53 +63,178 @@ log_enabled(log_level_t level)
 }
 
 
+/* Appends `n` bytes if they fit; a line that would overflow is cut. */
+static void
+log_put(log_line_t *l, const char *s, size_t n)
+{
+    if (n > sizeof(l->buf) - 2 - l->len) {
+        n = sizeof(l->buf) - 2 - l->len;      /* keep room for "}\n" */
+        l->cut = 1;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+
+/* Appends `s` as a quoted JSON string, shortened when it would not fit. */
+static void
+log_put_string(log_line_t *l, const char *s)
+{
+    size_t  n = strlen(s), room;
+
+    room = sizeof(l->buf) - 2 - l->len;
+    if (room < 2) {
+        l->cut = 1;
+        return;
+    }
+    if (oh_json_escape_max(n) > room - 2) {
+        n = (room - 2) / 6;
+        l->cut = 1;
+    }
+    l->buf[l->len++] = '"';
+    l->len += oh_json_escape(l->buf + l->len, (const unsigned char *) s, n);
+    l->buf[l->len++] = '"';
+}
+
+
+/* Whether `s` is a JSON number as RFC 8259 spells one. */
+static int
+log_is_number(const char *s)
+{
+    const char  *p = s;
+
+    if (*p == '-') {
+        p++;
+    }
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    } else {
+        return 0;
+    }
+    if (*p == '.') {
+        if (!(*++p >= '0' && *p <= '9')) {
+            return 0;
+        }
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') {
+            p++;
+        }
+        if (!(*p >= '0' && *p <= '9')) {
+            return 0;
+        }
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    return *p == '\0';
+}
+
+
+static void
+log_put_pair(log_line_t *l, const char *key, const char *value, int number)
+{
+    log_put(l, ",", 1);
+    log_put_string(l, key);
+    log_put(l, ":", 1);
+    if (number && log_is_number(value)) {
+        log_put(l, value, strlen(value));
+    } else {
+        log_put_string(l, value);
+    }
+}
+
+
+/* Sends one finished line, or keeps it while lines are held. */
+static void
+log_emit(const char *line, size_t n)
+{
+    FILE  *f = log_sink ? log_sink : stderr;
+
+    if (log_held && n <= sizeof(log_hold_buf) - log_hold_len) {
+        memcpy(log_hold_buf + log_hold_len, line, n);
+        log_hold_len += n;
+        return;
+    }
+    log_flush();
+    (void) !fwrite(line, 1, n, f);
+}
+
+
 void
 log_write(log_level_t level, const char *msg, ...)
 {
-    cJSON            *o;
-    char             *line, ts[96];
+    log_line_t        l;
+    char              ts[96];
     const char       *k, *v;
     struct timespec   now;
     struct tm         tm;
     va_list           ap;
+    int               n;
 
     if (level < log_min) {
         return;
     }
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
-    snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (long) (now.tv_nsec / 1000000) % 1000);
+    n = snprintf(ts, sizeof(ts),
+                 "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\"",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, (long) (now.tv_nsec / 1000000) % 1000);
 
-    o = cJSON_CreateObject();
-    if (o == NULL) {
-        return;
-    }
-    cJSON_AddStringToObject(o, "ts", ts);
-    cJSON_AddStringToObject(o, "level", log_level_names[level]);
-    cJSON_AddStringToObject(o, "msg", msg);
+    l.len = 0;
+    l.cut = 0;
+    log_put(&l, ts, (size_t) n);
+    log_put_pair(&l, "level", log_level_names[level], 0);
+    log_put_pair(&l, "msg", msg, 0);
     va_start(ap, msg);
     while ((k = va_arg(ap, const char *)) != NULL) {
         v = va_arg(ap, const char *);
-        if (v == NULL) {
-            continue;
-        }
-        if (k[0] == '#') {
-            cJSON_AddNumberToObject(o, k + 1, strtod(v, NULL));
-        } else {
-            cJSON_AddStringToObject(o, k, v);
+        if (v != NULL) {
+            log_put_pair(&l, k[0] == '#' ? k + 1 : k, v, k[0] == '#');
         }
     }
     va_end(ap);
-
-    line = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (line == NULL) {
-        return;
+    if (l.cut) {
+        /* the room kept for this tail makes the cut line still JSON */
+        l.len = 0;
+        log_put(&l, ts, (size_t) n);
+        log_put_pair(&l, "level", log_level_names[level], 0);
+        log_put_pair(&l, "msg", msg, 0);
+        log_put_pair(&l, "note", "line too long, fields left out", 0);
     }
-    fprintf(log_sink ? log_sink : stderr, "%s\n", line);
-    free(line);
+    l.buf[l.len++] = '}';
+    l.buf[l.len++] = '\n';
+    log_emit(l.buf, l.len);
+}
+
+
+void
+log_hold(void)
+{
+    log_held = 1;
+}
+
+
+void
+log_flush(void)
+{
+    FILE  *f = log_sink ? log_sink : stderr;
+
+    if (log_hold_len > 0) {
+        (void) !fwrite(log_hold_buf, 1, log_hold_len, f);
+        log_hold_len = 0;
+    }
+    fflush(f);
+    log_held = 0;
 }
 
 

@@ -23,6 +23,14 @@ void log_write(log_level_t level, const char *msg, ...);
 
 int log_enabled(log_level_t level);
 
+/*
+ * Keeps the lines written from now on in memory until log_flush(), which
+ * writes them at once: a batch's hundred lines cost one write(), not a
+ * hundred.  Lines that do not fit are written at once, in order.
+ */
+void log_hold(void);
+void log_flush(void);
+
 /* Milliseconds on the monotonic clock, for the durations log lines carry. */
 double log_now_ms(void);
 

@@ -334,6 +334,29 @@ main_step_failed(worker_t *w, const main_args_t *a, int sigfd)
 }
 
 
+/*
+ * Caught up: hand the batches' freed memory back before waiting.  Batches
+ * of every size leave holes in the heap that glibc keeps mapped; without
+ * this a long-running worker's RSS creeps up by a few bytes per event (see
+ * bench/memory).  At most once a second: under a steady trickle the worker
+ * is "caught up" after every small batch, and the pages trimmed would only
+ * be faulted back in by the next one, on the latency path.
+ */
+static void
+main_trim_heap(void)
+{
+    static struct timespec  last;
+    struct timespec         now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (last.tv_sec != 0 && now.tv_sec - last.tv_sec < 1) {
+        return;
+    }
+    last = now;
+    malloc_trim(0);
+}
+
+
 static int
 main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
 {
@@ -368,13 +391,7 @@ main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
         if (a->once) {
             return 0;
         }
-        /*
-         * Caught up: hand the batches' freed memory back before waiting.
-         * Batches of every size leave holes in the heap that glibc keeps
-         * mapped; without this a long-running worker's RSS creeps up by
-         * a few bytes per event (see bench/memory).
-         */
-        malloc_trim(0);
+        main_trim_heap();
         wait_ms = cfg->poll_interval_ms;
         if (wd > 0 && wd < wait_ms) {
             wait_ms = wd;
