@@ -27,7 +27,9 @@ static FILE         *log_sink;
 static log_level_t   log_min = LOG_LEVEL_INFO;
 
 /* Lines of one batch, written at once by log_flush() (see log_hold()). */
-static char          log_hold_buf[65536];
+#define LOG_HOLD_MAX  65536
+_Static_assert(LOG_LINE_MAX <= LOG_HOLD_MAX, "a line fits the hold buffer");
+static char          log_hold_buf[LOG_HOLD_MAX];
 static size_t        log_hold_len;
 static int           log_held;
 
@@ -159,12 +161,16 @@ log_emit(const char *line, size_t n)
 {
     FILE  *f = log_sink ? log_sink : stderr;
 
-    if (log_held && n <= sizeof(log_hold_buf) - log_hold_len) {
+    if (log_held) {
+        if (n > sizeof(log_hold_buf) - log_hold_len) {
+            /* full: out with what is held, and go on holding */
+            (void) !fwrite(log_hold_buf, 1, log_hold_len, f);
+            log_hold_len = 0;
+        }
         memcpy(log_hold_buf + log_hold_len, line, n);
         log_hold_len += n;
         return;
     }
-    log_flush();
     (void) !fwrite(line, 1, n, f);
 }
 

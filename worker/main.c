@@ -340,16 +340,17 @@ main_step_failed(worker_t *w, const main_args_t *a, int sigfd)
  * this a long-running worker's RSS creeps up by a few bytes per event (see
  * bench/memory).  At most once a second: under a steady trickle the worker
  * is "caught up" after every small batch, and the pages trimmed would only
- * be faulted back in by the next one, on the latency path.
+ * be faulted back in by the next one, on the latency path.  `idle`: a
+ * whole poll interval passed without work; trim whatever the clock says.
  */
 static void
-main_trim_heap(void)
+main_trim_heap(int idle)
 {
     static struct timespec  last;
     struct timespec         now;
 
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (last.tv_sec != 0 && now.tv_sec - last.tv_sec < 1) {
+    if (!idle && last.tv_sec != 0 && now.tv_sec - last.tv_sec < 1) {
         return;
     }
     last = now;
@@ -391,12 +392,15 @@ main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
         if (a->once) {
             return 0;
         }
-        main_trim_heap();
+        main_trim_heap(0);
         wait_ms = cfg->poll_interval_ms;
         if (wd > 0 && wd < wait_ms) {
             wait_ms = wd;
         }
         nr = notify_wait(cfg->listen ? w->conn : NULL, sigfd, wait_ms);
+        if (nr == NOTIFY_TIMEOUT) {
+            main_trim_heap(1);
+        }
         if (nr == NOTIFY_LOST) {
             log_write(LOG_LEVEL_ERROR, "connection lost", NULL);
             PQfinish(w->conn);
