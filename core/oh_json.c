@@ -5,6 +5,9 @@
 #include "oh_json.h"
 
 
+/* oh_json_next(): the container goes on after a comma */
+#define OH_JSON_MORE  2
+
 typedef struct {
     const unsigned char  *p;
     const unsigned char  *end;
@@ -25,6 +28,7 @@ static oh_json_member_t *oh_json_wanted(oh_json_member_t *members, size_t n,
 static int oh_json_member_value(oh_json_in_t *in, unsigned depth,
     oh_json_member_t *m);
 static int oh_json_array(oh_json_in_t *in, unsigned depth);
+static int oh_json_next(oh_json_in_t *in, unsigned char close);
 static int oh_json_string(oh_json_in_t *in);
 static int oh_json_escape_seq(oh_json_in_t *in);
 static int oh_json_hex4(const unsigned char *p, unsigned *code);
@@ -283,6 +287,7 @@ static int
 oh_json_object(oh_json_in_t *in, unsigned depth, oh_json_member_t *members,
     size_t n)
 {
+    int                   rc;
     const unsigned char  *name;
     oh_json_member_t     *m;
 
@@ -331,23 +336,11 @@ oh_json_object(oh_json_in_t *in, unsigned depth, oh_json_member_t *members,
             return 0;
         }
 
-        oh_json_ws(in);
+        rc = oh_json_next(in, '}');
 
-        if (in->p == in->end) {
-            return 0;
+        if (rc != OH_JSON_MORE) {
+            return rc;
         }
-
-        if (*in->p == '}') {
-            in->p++;
-            return 1;
-        }
-
-        if (*in->p != ',') {
-            return 0;
-        }
-
-        in->p++;
-        oh_json_ws(in);
     }
 }
 
@@ -407,6 +400,7 @@ oh_json_member_value(oh_json_in_t *in, unsigned depth, oh_json_member_t *m)
 static int
 oh_json_array(oh_json_in_t *in, unsigned depth)
 {
+    int             rc;
     oh_json_type_t  type;
 
     if (depth > OH_JSON_DEPTH_MAX) {
@@ -426,24 +420,42 @@ oh_json_array(oh_json_in_t *in, unsigned depth)
             return 0;
         }
 
-        oh_json_ws(in);
+        rc = oh_json_next(in, ']');
 
-        if (in->p == in->end) {
-            return 0;
+        if (rc != OH_JSON_MORE) {
+            return rc;
         }
-
-        if (*in->p == ']') {
-            in->p++;
-            return 1;
-        }
-
-        if (*in->p != ',') {
-            return 0;
-        }
-
-        in->p++;
-        oh_json_ws(in);
     }
+}
+
+
+/*
+ * After a member or an element: the container's `close` ends it (1), a
+ * comma announces one more (OH_JSON_MORE, the input past the comma),
+ * anything else is not JSON (0).
+ */
+static int
+oh_json_next(oh_json_in_t *in, unsigned char close)
+{
+    oh_json_ws(in);
+
+    if (in->p == in->end) {
+        return 0;
+    }
+
+    if (*in->p == close) {
+        in->p++;
+        return 1;
+    }
+
+    if (*in->p != ',') {
+        return 0;
+    }
+
+    in->p++;
+    oh_json_ws(in);
+
+    return OH_JSON_MORE;
 }
 
 

@@ -346,11 +346,10 @@ main_step_failed(worker_t *w, const main_args_t *a, int sigfd)
 static void
 main_trim_heap(int idle)
 {
-    static struct timespec  last;
-    struct timespec         now;
+    static double  last;
+    double         now = log_now_ms();
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!idle && last.tv_sec != 0 && now.tv_sec - last.tv_sec < 1) {
+    if (!idle && last > 0 && now - last < 1000) {
         return;
     }
     last = now;
