@@ -9,11 +9,11 @@ use Time::HiRes qw(sleep);
 my $repo = $ENV{TEST_NGINX_REPO} // die "run through scripts/run-t-suites\n";
 my $dir = "$repo/var/test-stack";
 my %env = (OH_STACK_DIR => $dir, OH_STACK_PORT => 18088,
-           OH_STACK_PG_PORT => 55438, OH_STACK_SMTP_PORT => 2531,
+           OH_STACK_PG_PORT => 25438, OH_STACK_SMTP_PORT => 2531,
            OH_STACK_MAIL_DIR => "$dir/mail");
 local @ENV{keys %env} = values %env;
 my $admin = "$repo/build/bin/orderhooks-admin";
-my $db = "host=$dir/pg/sock port=55438 dbname=orderhooks user=postgres";
+my $db = "host=$dir/pg/sock port=25438 dbname=orderhooks user=postgres";
 
 system("rm -rf '$dir'");
 END { system("$repo/scripts/stack down >/dev/null 2>&1"); }

@@ -5,7 +5,7 @@
 #                           DATABASE (each block uses its own database).
 #                           Unset: a private cluster is started with
 #                           scripts/pg-cluster in var/admin/t-cluster on
-#                           port $TEST_ADMIN_PG_PORT (default 55440) and
+#                           port $TEST_ADMIN_PG_PORT (default 25440) and
 #                           stopped at the end.
 #   TEST_NGINX_ADMIN        the binary (default build/bin/orderhooks-admin)
 use strict;
@@ -39,7 +39,7 @@ sub ver { my ($f) = @_; $f =~ /^(\d+)_/ ? $1 + 0 : 0 }
 
 sub base_conninfo {
     return ($ENV{TEST_NGINX_PG_CONNINFO}, 0) if $ENV{TEST_NGINX_PG_CONNINFO};
-    my $port = $ENV{TEST_ADMIN_PG_PORT} || 55440;
+    my $port = $ENV{TEST_ADMIN_PG_PORT} || 25440;
     my $dir = "$ROOT/var/admin/t-cluster";
     system("$ROOT/scripts/pg-cluster", 'init', $dir, $port) == 0
         or BAIL_OUT('cannot start a private cluster');
