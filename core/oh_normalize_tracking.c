@@ -28,14 +28,22 @@ oh_opt_time(const cJSON *root, const char *path, const char *offset,
 }
 
 
-/* Fills ev->scans and ev->ship_status (the code of the latest scan). */
+/*
+ * Fills ev->scans and ev->ship_status (the code of the latest scan).  A
+ * shipped_at or delivered_at the payload did not give is taken from the
+ * scans: the first scan past pickup, and the latest delivered scan when
+ * delivered is the latest status.  Without them the worker would stamp
+ * the order with its own clock, which for a backlog or a late webhook is
+ * the time of processing, not of shipping.
+ */
 static oh_norm_result_t
 oh_tracking_scans(const cJSON *arr, int strict, const char *offset,
     int shiprocket, oh_domain_event_t *ev)
 {
     const cJSON  *it;
-    int64_t       latest = INT64_MIN, t;
-    size_t        n;
+    int64_t       latest = INT64_MIN, shipped = INT64_MAX, t;
+    size_t        n, first_shipped = 0, last_delivered = 0;
+    oh_status_t   target;
 
     if (!cJSON_IsArray(arr)) {
         return OH_NORM_OK;
@@ -76,8 +84,29 @@ oh_tracking_scans(const cJSON *arr, int strict, const char *offset,
         if (t >= latest) {
             latest = t;
             memcpy(ev->ship_status, sc->code, sizeof(sc->code));
+            last_delivered = 0;
+        }
+        target = oh_normalize_ship_target(sc->code);
+        if ((target == OH_STATUS_SHIPPED || target == OH_STATUS_DELIVERED)
+            && t < shipped)
+        {
+            shipped = t;
+            first_shipped = ev->nscans + 1;
+        }
+        if (target == OH_STATUS_DELIVERED && t == latest) {
+            last_delivered = ev->nscans + 1;
         }
         ev->nscans++;
+    }
+    if (ev->shipped_at[0] == '\0' && first_shipped > 0) {
+        memcpy(ev->shipped_at, ev->scans[first_shipped - 1].occurred_at,
+               OH_TIME_MAX);
+    }
+    if (ev->delivered_at[0] == '\0' && last_delivered > 0
+        && strcmp(ev->ship_status, "delivered") == 0)
+    {
+        memcpy(ev->delivered_at, ev->scans[last_delivered - 1].occurred_at,
+               OH_TIME_MAX);
     }
     return OH_NORM_OK;
 }
@@ -144,6 +173,7 @@ oh_normalize_shiprocket(const cJSON *root, oh_domain_event_t *ev,
 {
     const cJSON       *ret = oh_nj_get(root, "is_return");
     const char        *cur;
+    char               when[OH_TIME_MAX];
     int                bad = 0;
     oh_norm_result_t   rc;
 
@@ -171,11 +201,15 @@ oh_normalize_shiprocket(const cJSON *root, oh_domain_event_t *ev,
         oh_normalize_code(cur, ev->ship_status, sizeof(ev->ship_status));
     }
     if (strcmp(ev->ship_status, "delivered") == 0) {
-        oh_opt_time(root, "current_timestamp", OH_SHIPROCKET_OFFSET,
-                    ev->delivered_at, &bad);
-        if (bad) {
-            ev->delivered_at[0] = '\0';
+        /* the time of the current status, else that of the scan */
+        oh_opt_time(root, "current_timestamp", OH_SHIPROCKET_OFFSET, when,
+                    &bad);
+        if (!bad && when[0] != '\0') {
+            memcpy(ev->delivered_at, when, OH_TIME_MAX);
         }
+    } else {
+        /* a scan's delivery that is no longer the current status */
+        ev->delivered_at[0] = '\0';
     }
     oh_tracking_target(ev);
     return OH_NORM_OK;

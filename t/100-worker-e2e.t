@@ -540,7 +540,7 @@ shipped|delivered|t"
 
 
 
-=== TEST 7: shiprocket: IN TRANSIT -> DELIVERED on a paid order, scans stored once
+=== TEST 7: shiprocket: IN TRANSIT -> DELIVERED on a paid order, scans stored once, times from the scans
 --- init
 ::create_order(::n('H1'), '999.00', 'INR', '--status', 'paid');
 --- request eval
@@ -558,14 +558,19 @@ shipped|delivered|t"
  sub { ::worker() }]
 --- after_sql eval
 ::order_sql(::n('H1'), "o.status, o.carrier, o.tracking_number, "
-    . "o.delivered_at = '2023-05-25 16:02:10+05:30'")
+    . "o.delivered_at = '2023-05-25 16:02:10+05:30', "
+    . "o.shipped_at = '2023-05-23 11:43:52+05:30'")
+. ::sql_rows('orderhooks.shipments', ::n('H1'),
+    "shipped_at = '2023-05-23 11:43:52+05:30', "
+    . "delivered_at = '2023-05-25 16:02:10+05:30'")
 . "SELECT count(*), count(DISTINCT (t.status_code, t.occurred_at)) FROM"
 . " orderhooks.tracking_events t JOIN orderhooks.shipments s ON"
 . " s.id = t.shipment_id WHERE s.tracking_number = "
 . sql_quote('AWB' . ::n('H1')) . ";\n"
 . ::history_sql(::n('H1'))
 --- after_sql_result eval
-"delivered|Delhivery Surface|AWB" . ::n('H1') . "|t
+"delivered|Delhivery Surface|AWB" . ::n('H1') . "|t|t
+t|t
 3|3
 -|paid|t
 paid|shipped|t

@@ -338,6 +338,32 @@ test_generic_tracking(void **state)
     assert_int_equal(ev.ship_target, OH_STATUS_DELIVERED);
     oh_domain_event_free(&ev);
 
+    /* times the payload leaves out come from the scans */
+    assert_int_equal(norm(OH_PROVIDER_GENERIC,
+        "{\"order_number\":\"A\",\"tracking_number\":\"Z\",\"events\":["
+        "{\"status_code\":\"delivered\",\"occurred_at\":"
+        "\"2025-01-13T10:00:00Z\"},"
+        "{\"status_code\":\"in_transit\",\"occurred_at\":"
+        "\"2025-01-11T09:00:00Z\"},"
+        "{\"status_code\":\"label_created\",\"occurred_at\":"
+        "\"2025-01-09T09:00:00Z\"}]}"), OH_NORM_OK);
+    assert_string_equal(ev.shipped_at, "2025-01-11 09:00:00+00:00");
+    assert_string_equal(ev.delivered_at, "2025-01-13 10:00:00+00:00");
+    assert_int_equal(ev.ship_target, OH_STATUS_DELIVERED);
+    oh_domain_event_free(&ev);
+
+    /* a delivery scan that is not the latest status delivers nothing */
+    assert_int_equal(norm(OH_PROVIDER_GENERIC,
+        "{\"order_number\":\"A\",\"tracking_number\":\"Z\",\"events\":["
+        "{\"status_code\":\"delivered\",\"occurred_at\":"
+        "\"2025-01-13T10:00:00Z\"},"
+        "{\"status_code\":\"in_transit\",\"occurred_at\":"
+        "\"2025-01-14T09:00:00Z\"}]}"), OH_NORM_OK);
+    assert_string_equal(ev.shipped_at, "2025-01-13 10:00:00+00:00");
+    assert_string_equal(ev.delivered_at, "");
+    assert_int_equal(ev.ship_target, OH_STATUS_SHIPPED);
+    oh_domain_event_free(&ev);
+
     assert_int_equal(norm(OH_PROVIDER_GENERIC,
         "{\"order_number\":\"A\",\"tracking_number\":\"Z\",\"events\":["
         "{\"status_code\":\"rto\",\"occurred_at\":\"2025-01-13T10:00:00Z\"}]}"),
@@ -374,7 +400,43 @@ test_shiprocket(void **state)
                         "2023-05-19 11:59:16+05:30");
     assert_string_equal(ev.ship_status, "delivered");
     assert_string_equal(ev.delivered_at, "2023-05-23 11:43:52+05:30");
+    assert_string_equal(ev.shipped_at, "");      /* no scan past pickup */
     assert_int_equal(ev.ship_target, OH_STATUS_DELIVERED);
+    oh_domain_event_free(&ev);
+
+    /* shipped at the first scan past pickup, in India's time */
+    assert_int_equal(norm(OH_PROVIDER_SHIPROCKET,
+        "{\"awb\":\"1\",\"order_id\":\"A\",\"current_status\":"
+        "\"IN TRANSIT\",\"current_timestamp\":\"23 05 2023 11:43:52\","
+        "\"scans\":[{\"date\":\"2023-05-19 11:59:16\",\"sr-status-label\":"
+        "\"MANIFEST GENERATED\"},{\"date\":\"2023-05-22 18:02:00\","
+        "\"sr-status-label\":\"PICKED UP\"},{\"date\":"
+        "\"2023-05-23 11:43:52\",\"sr-status-label\":\"IN TRANSIT\"}]}"),
+        OH_NORM_OK);
+    assert_string_equal(ev.shipped_at, "2023-05-22 18:02:00+05:30");
+    assert_string_equal(ev.delivered_at, "");
+    assert_int_equal(ev.ship_target, OH_STATUS_SHIPPED);
+    oh_domain_event_free(&ev);
+
+    /* delivered without a usable current_timestamp: the scan's time */
+    assert_int_equal(norm(OH_PROVIDER_SHIPROCKET,
+        "{\"awb\":\"1\",\"order_id\":\"A\",\"current_status\":"
+        "\"DELIVERED\",\"current_timestamp\":\"soon\",\"scans\":["
+        "{\"date\":\"2023-05-25 16:02:10\",\"sr-status-label\":"
+        "\"DELIVERED\"}]}"), OH_NORM_OK);
+    assert_string_equal(ev.delivered_at, "2023-05-25 16:02:10+05:30");
+    assert_string_equal(ev.shipped_at, "2023-05-25 16:02:10+05:30");
+    assert_int_equal(ev.ship_target, OH_STATUS_DELIVERED);
+    oh_domain_event_free(&ev);
+
+    /* a scan's delivery the current status contradicts is dropped */
+    assert_int_equal(norm(OH_PROVIDER_SHIPROCKET,
+        "{\"awb\":\"1\",\"order_id\":\"A\",\"current_status\":"
+        "\"OUT FOR DELIVERY\",\"scans\":[{\"date\":"
+        "\"2023-05-25 16:02:10\",\"sr-status-label\":\"DELIVERED\"}]}"),
+        OH_NORM_OK);
+    assert_string_equal(ev.delivered_at, "");
+    assert_int_equal(ev.ship_target, OH_STATUS_SHIPPED);
     oh_domain_event_free(&ev);
 
     assert_int_equal(norm(OH_PROVIDER_SHIPROCKET,
