@@ -52,8 +52,9 @@ static int main_parse_args(int argc, char **argv, main_args_t *a);
 static int main_load_config(const main_args_t *a, worker_config_t *cfg);
 static int main_signals(void);
 static int main_handle_signals(int sigfd, const main_args_t *a,
-    worker_config_t *cfg);
+    worker_config_t *cfg, worker_t *w);
 static int main_mail_open(worker_t *w, const worker_config_t *cfg);
+static void main_reload_templates(worker_t *w, const worker_config_t *cfg);
 static void main_mail_close(worker_t *w);
 static int main_connect(worker_t *w, int sigfd, int once);
 static int main_step_failed(worker_t *w, const main_args_t *a, int sigfd);
@@ -246,9 +247,38 @@ main_signals(void)
 }
 
 
+/*
+ * A new set of templates replaces the old one only when all of it loads,
+ * so a half-edited directory never goes out: the old set stays.  Batches
+ * render while they run and signals are read between batches, so no
+ * rendering holds the old set when it is freed.
+ */
+static void
+main_reload_templates(worker_t *w, const worker_config_t *cfg)
+{
+    mail_templates_t  *t;
+    char               err[CONFIG_STR_MAX + 300];
+
+    if (w->mail_templates == NULL) {
+        return;
+    }
+    if (mail_templates_load(cfg->mail_templates, &t, err, sizeof(err)) != 0)
+    {
+        log_write(LOG_LEVEL_ERROR, "templates kept: invalid notification "
+                  "template", "error", err, NULL);
+        return;
+    }
+    mail_templates_free((mail_templates_t *) w->mail_templates);
+    w->mail_templates = t;
+    log_write(LOG_LEVEL_INFO, "templates reloaded", "dir",
+              cfg->mail_templates, NULL);
+}
+
+
 /* Returns 1 when the worker must stop. */
 static int
-main_handle_signals(int sigfd, const main_args_t *a, worker_config_t *cfg)
+main_handle_signals(int sigfd, const main_args_t *a, worker_config_t *cfg,
+    worker_t *w)
 {
     struct signalfd_siginfo  si;
     worker_config_t          next;
@@ -277,6 +307,7 @@ main_handle_signals(int sigfd, const main_args_t *a, worker_config_t *cfg)
             log_write(LOG_LEVEL_ERROR, "cannot reopen log_file", "error",
                       strerror(errno), NULL);
         }
+        main_reload_templates(w, cfg);
         service_ready();
     }
     return stop;
@@ -365,7 +396,7 @@ main_loop(worker_t *w, const main_args_t *a, worker_config_t *cfg, int sigfd)
     notify_result_t  nr;
 
     for (;;) {
-        if (main_handle_signals(sigfd, a, cfg)) {
+        if (main_handle_signals(sigfd, a, cfg, w)) {
             return 0;
         }
         if (w->conn == NULL && main_connect(w, sigfd, a->once) != 0) {

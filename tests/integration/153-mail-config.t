@@ -10,6 +10,7 @@ use File::Temp qw(tempdir);
 use IPC::Open3 qw(open3);
 use Symbol qw(gensym);
 use Test::More;
+use Time::HiRes qw(sleep time);
 use MailSink;
 use WorkerTest;
 
@@ -95,6 +96,59 @@ like $err, qr/mail_lease must be longer than mail_timeout/, 'lease vs timeout';
 like $err, qr/mail_tls: invalid enum \\"maybe\\"/, 'mail_tls values';
 ($rc, $err) = check('--set', 'mail_templates=/nonexistent', '--check-config');
 is $rc, 0, 'templates are not read while mail is off';
+
+# --- SIGHUP reloads the templates, and keeps them when the new ones are bad --
+{
+    my $tpl = templates_with();
+    my $log = "/tmp/oh-mail-hup-$$.log";
+    $sink->start;
+    my $d = fork // die;
+    if ($d == 0) {
+        open STDERR, '>', $log;
+        exec worker_bin(), '--db', conninfo(),
+            $sink->worker_args(mail_templates => $tpl, poll_interval => '1s');
+        exit 127;
+    }
+    my $mail_for = sub {
+        my ($n) = @_;
+        create_order($n, 'EUR', 1000);
+        insert_event('generic', qq({"order_number":"$n","amount":10,"currency":"EUR","status":"paid","provider_reference":"txn_$n"}));
+        my $t0 = time;
+        while (time - $t0 < 15) {
+            my ($m) = grep { $_->{subject} =~ /\Q$n\E\b/ } $sink->messages;
+            return $m->{subject} if $m;
+            sleep 0.1;
+        }
+        return '';
+    };
+    my $set = sub {
+        my ($text) = @_;
+        open my $fh, '>', "$tpl/order_confirmation.txt" or die;
+        print $fh $text;
+        close $fh;
+    };
+    like $mail_for->("${p}H1"), qr/^Order \Q${p}H1\E confirmed$/,
+        'daemon: the shipped subject first';
+    $set->("Subject: Thanks for order {{order_number}}\n\nHello,\n");
+    kill 'HUP', $d;
+    like $mail_for->("${p}H2"), qr/^Thanks for order \Q${p}H2\E$/,
+        'SIGHUP: the edited template is used';
+    $set->("Subject: Broken {{order_numbr}}\n\nHello,\n");
+    kill 'HUP', $d;
+    like $mail_for->("${p}H3"), qr/^Thanks for order \Q${p}H3\E$/,
+        'SIGHUP with a bad template: the last good set stays';
+    kill 'TERM', $d;
+    waitpid $d, 0;
+    is $? >> 8, 0, 'exit 0 after the reloads';
+    $sink->stop;
+    open my $fh, '<', $log or die;
+    my $all = join '', <$fh>;
+    close $fh;
+    unlink $log;
+    like $all, qr/"msg":"templates reloaded"/, 'reload logged';
+    like $all, qr/"templates kept: invalid notification template".*order_confirmation\.txt:1: unknown placeholder \{\{order_numbr\}\}/,
+        'bad reload logged with file and line';
+}
 
 # --- SMTP authentication ----------------------------------------------------
 {
