@@ -148,4 +148,23 @@ run_worker('--set', 'early_retry=0');
 is event_row($ze)->{state}, 'done', 'early_retry=0: done at once';
 is_deeply history($z), ['pending_payment>shipped:n'], 'early_retry=0: refused';
 
+# order lookup, all in one batch: a known order number wins over the
+# event's reference; an unknown number falls back to the reference, as
+# does an event without a number
+create_order("${p}LA", 'USD', 500, payment_id => "txn_${p}LA");
+create_order("${p}LB", 'USD', 700);
+create_order("${p}LC", 'USD', 900, provider_order_id => "ord_${p}LC");
+create_order("${p}LD", 'USD', 300, payment_id => "txn_${p}LD");
+my $la = insert_event('generic', qq({"order_number":"${p}NO-SUCH","amount":5,"currency":"USD","status":"paid","provider_reference":"txn_${p}LA"}));
+my $lb = insert_event('generic', qq({"order_number":"${p}LB","amount":7,"currency":"USD","status":"paid","provider_reference":"txn_${p}LD"}));
+my $lc = insert_event('razorpay', qq({"event":"payment.captured","payload":{"payment":{"entity":{"id":"pay_${p}LC","order_id":"ord_${p}LC","amount":900,"currency":"USD","status":"captured"}}}}));
+run_worker();
+is join(',', map { event_row($_)->{state} } $la, $lb, $lc), 'done,done,done',
+    'lookup batch: every event applied';
+is order_row("${p}LA")->{status}, 'paid', 'unknown number: found by its payment reference';
+is order_row("${p}LB")->{status}, 'paid', 'known number: its own order';
+is order_row("${p}LD")->{status}, 'pending_payment',
+    'not the order that holds the same reference';
+is order_row("${p}LC")->{status}, 'paid', 'no number: found by the provider order id';
+
 done_testing;
