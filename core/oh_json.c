@@ -239,6 +239,18 @@ oh_json_members(const unsigned char *doc, size_t len,
 }
 
 
+int
+oh_json_is_number(const char *s, size_t len)
+{
+    oh_json_in_t  in;
+
+    in.p = (const unsigned char *) s;
+    in.end = in.p + len;
+
+    return oh_json_number(&in) && in.p == in.end;
+}
+
+
 static void
 oh_json_ws(oh_json_in_t *in)
 {

@@ -46,4 +46,10 @@ typedef struct {
 int oh_json_members(const unsigned char *doc, size_t len,
     oh_json_member_t *members, size_t n);
 
+/*
+ * Whether the `len` bytes at `s` are exactly one RFC 8259 number of at
+ * most OH_JSON_NUMBER_MAX bytes (the member scan's rule).
+ */
+int oh_json_is_number(const char *s, size_t len);
+
 #endif /* OH_JSON_H */

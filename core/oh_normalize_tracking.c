@@ -40,10 +40,11 @@ static oh_norm_result_t
 oh_tracking_scans(const cJSON *arr, int strict, const char *offset,
     int shiprocket, oh_domain_event_t *ev)
 {
-    const cJSON  *it;
-    int64_t       latest = INT64_MIN, shipped = INT64_MAX, t;
-    size_t        n, first_shipped = 0, last_delivered = 0;
-    oh_status_t   target;
+    const cJSON      *it;
+    int64_t           latest = INT64_MIN, shipped = INT64_MAX, t;
+    size_t            n;
+    oh_status_t       target;
+    const oh_scan_t  *first_shipped = NULL, *last_delivered = NULL;
 
     if (!cJSON_IsArray(arr)) {
         return OH_NORM_OK;
@@ -84,29 +85,27 @@ oh_tracking_scans(const cJSON *arr, int strict, const char *offset,
         if (t >= latest) {
             latest = t;
             memcpy(ev->ship_status, sc->code, sizeof(sc->code));
-            last_delivered = 0;
+            last_delivered = NULL;
         }
         target = oh_normalize_ship_target(sc->code);
         if ((target == OH_STATUS_SHIPPED || target == OH_STATUS_DELIVERED)
             && t < shipped)
         {
             shipped = t;
-            first_shipped = ev->nscans + 1;
+            first_shipped = sc;
         }
         if (target == OH_STATUS_DELIVERED && t == latest) {
-            last_delivered = ev->nscans + 1;
+            last_delivered = sc;
         }
         ev->nscans++;
     }
-    if (ev->shipped_at[0] == '\0' && first_shipped > 0) {
-        memcpy(ev->shipped_at, ev->scans[first_shipped - 1].occurred_at,
-               OH_TIME_MAX);
+    if (ev->shipped_at[0] == '\0' && first_shipped != NULL) {
+        memcpy(ev->shipped_at, first_shipped->occurred_at, OH_TIME_MAX);
     }
-    if (ev->delivered_at[0] == '\0' && last_delivered > 0
+    if (ev->delivered_at[0] == '\0' && last_delivered != NULL
         && strcmp(ev->ship_status, "delivered") == 0)
     {
-        memcpy(ev->delivered_at, ev->scans[last_delivered - 1].occurred_at,
-               OH_TIME_MAX);
+        memcpy(ev->delivered_at, last_delivered->occurred_at, OH_TIME_MAX);
     }
     return OH_NORM_OK;
 }

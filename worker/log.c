@@ -99,58 +99,47 @@ log_put_string(log_line_t *l, const char *s)
 }
 
 
-/* Whether `s` is a JSON number as RFC 8259 spells one. */
-static int
-log_is_number(const char *s)
-{
-    const char  *p = s;
-
-    if (*p == '-') {
-        p++;
-    }
-    if (*p == '0') {
-        p++;
-    } else if (*p >= '1' && *p <= '9') {
-        while (*p >= '0' && *p <= '9') {
-            p++;
-        }
-    } else {
-        return 0;
-    }
-    if (*p == '.') {
-        if (!(*++p >= '0' && *p <= '9')) {
-            return 0;
-        }
-        while (*p >= '0' && *p <= '9') {
-            p++;
-        }
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-') {
-            p++;
-        }
-        if (!(*p >= '0' && *p <= '9')) {
-            return 0;
-        }
-        while (*p >= '0' && *p <= '9') {
-            p++;
-        }
-    }
-    return *p == '\0';
-}
-
-
 static void
 log_put_pair(log_line_t *l, const char *key, const char *value, int number)
 {
     log_put(l, ",", 1);
     log_put_string(l, key);
     log_put(l, ":", 1);
-    if (number && log_is_number(value)) {
+    if (number && oh_json_is_number(value, strlen(value))) {
         log_put(l, value, strlen(value));
     } else {
         log_put_string(l, value);
+    }
+}
+
+
+/* The line's opening: time, level and message, which every line keeps. */
+static void
+log_put_head(log_line_t *l, const char *ts, size_t tslen, log_level_t level,
+    const char *msg)
+{
+    l->len = 0;
+    l->cut = 0;
+    log_put(l, ts, tslen);
+    log_put_pair(l, "level", log_level_names[level], 0);
+    log_put_pair(l, "msg", msg, 0);
+}
+
+
+static FILE *
+log_out(void)
+{
+    return log_sink ? log_sink : stderr;
+}
+
+
+/* Writes out what is held. */
+static void
+log_write_held(void)
+{
+    if (log_hold_len > 0) {
+        (void) !fwrite(log_hold_buf, 1, log_hold_len, log_out());
+        log_hold_len = 0;
     }
 }
 
@@ -159,19 +148,15 @@ log_put_pair(log_line_t *l, const char *key, const char *value, int number)
 static void
 log_emit(const char *line, size_t n)
 {
-    FILE  *f = log_sink ? log_sink : stderr;
-
-    if (log_held) {
-        if (n > sizeof(log_hold_buf) - log_hold_len) {
-            /* full: out with what is held, and go on holding */
-            (void) !fwrite(log_hold_buf, 1, log_hold_len, f);
-            log_hold_len = 0;
-        }
-        memcpy(log_hold_buf + log_hold_len, line, n);
-        log_hold_len += n;
+    if (!log_held) {
+        (void) !fwrite(line, 1, n, log_out());
         return;
     }
-    (void) !fwrite(line, 1, n, f);
+    if (n > sizeof(log_hold_buf) - log_hold_len) {
+        log_write_held();        /* full: out with it, and go on holding */
+    }
+    memcpy(log_hold_buf + log_hold_len, line, n);
+    log_hold_len += n;
 }
 
 
@@ -196,11 +181,7 @@ log_write(log_level_t level, const char *msg, ...)
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                  tm.tm_min, tm.tm_sec, (long) (now.tv_nsec / 1000000) % 1000);
 
-    l.len = 0;
-    l.cut = 0;
-    log_put(&l, ts, (size_t) n);
-    log_put_pair(&l, "level", log_level_names[level], 0);
-    log_put_pair(&l, "msg", msg, 0);
+    log_put_head(&l, ts, (size_t) n, level, msg);
     va_start(ap, msg);
     while ((k = va_arg(ap, const char *)) != NULL) {
         v = va_arg(ap, const char *);
@@ -211,10 +192,7 @@ log_write(log_level_t level, const char *msg, ...)
     va_end(ap);
     if (l.cut) {
         /* the room kept for this tail makes the cut line still JSON */
-        l.len = 0;
-        log_put(&l, ts, (size_t) n);
-        log_put_pair(&l, "level", log_level_names[level], 0);
-        log_put_pair(&l, "msg", msg, 0);
+        log_put_head(&l, ts, (size_t) n, level, msg);
         log_put_pair(&l, "note", "line too long, fields left out", 0);
     }
     l.buf[l.len++] = '}';
@@ -233,13 +211,8 @@ log_hold(void)
 void
 log_flush(void)
 {
-    FILE  *f = log_sink ? log_sink : stderr;
-
-    if (log_hold_len > 0) {
-        (void) !fwrite(log_hold_buf, 1, log_hold_len, f);
-        log_hold_len = 0;
-    }
-    fflush(f);
+    log_write_held();
+    fflush(log_out());
     log_held = 0;
 }
 

@@ -54,6 +54,8 @@ static int main_signals(void);
 static int main_handle_signals(int sigfd, const main_args_t *a,
     worker_config_t *cfg, worker_t *w);
 static int main_mail_open(worker_t *w, const worker_config_t *cfg);
+static mail_templates_t *main_load_templates(const worker_config_t *cfg,
+    const char *msg);
 static void main_reload_templates(worker_t *w, const worker_config_t *cfg);
 static void main_mail_close(worker_t *w);
 static int main_connect(worker_t *w, int sigfd, int once);
@@ -193,23 +195,36 @@ main_load_config(const main_args_t *a, worker_config_t *cfg)
 }
 
 
-/* With mail on: the templates (errors reported now) and the sender. */
-static int
-main_mail_open(worker_t *w, const worker_config_t *cfg)
+/* The templates of mail_templates, or NULL with `msg` and the error logged. */
+static mail_templates_t *
+main_load_templates(const worker_config_t *cfg, const char *msg)
 {
     mail_templates_t  *t;
     char               err[CONFIG_STR_MAX + 300];
 
+    if (mail_templates_load(cfg->mail_templates, &t, err, sizeof(err)) != 0)
+    {
+        log_write(LOG_LEVEL_ERROR, msg, "error", err, NULL);
+        return NULL;
+    }
+    return t;
+}
+
+
+/* With mail on: the templates (errors reported now) and the sender. */
+static int
+main_mail_open(worker_t *w, const worker_config_t *cfg)
+{
+    char  err[CONFIG_STR_MAX + 300];
+
     if (!cfg->mail) {
         return 0;
     }
-    if (mail_templates_load(cfg->mail_templates, &t, err, sizeof(err)) != 0)
-    {
-        log_write(LOG_LEVEL_ERROR, "invalid notification template", "error",
-                  err, NULL);
+    w->mail_templates = main_load_templates(cfg,
+                                            "invalid notification template");
+    if (w->mail_templates == NULL) {
         return -1;
     }
-    w->mail_templates = t;
     if (mail_sender_open(cfg, &w->mail_sender, err, sizeof(err)) != 0) {
         log_write(LOG_LEVEL_ERROR, "cannot set up mail delivery", "error",
                   err, NULL);
@@ -257,15 +272,13 @@ static void
 main_reload_templates(worker_t *w, const worker_config_t *cfg)
 {
     mail_templates_t  *t;
-    char               err[CONFIG_STR_MAX + 300];
 
     if (w->mail_templates == NULL) {
         return;
     }
-    if (mail_templates_load(cfg->mail_templates, &t, err, sizeof(err)) != 0)
-    {
-        log_write(LOG_LEVEL_ERROR, "templates kept: invalid notification "
-                  "template", "error", err, NULL);
+    t = main_load_templates(cfg,
+                            "templates kept: invalid notification template");
+    if (t == NULL) {
         return;
     }
     mail_templates_free((mail_templates_t *) w->mail_templates);
